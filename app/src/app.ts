@@ -1,0 +1,94 @@
+import { hostname } from 'node:os';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
+import { authRoutes } from './auth/routes.js';
+import type { Config } from './config.js';
+import { isDatabaseUnavailable, type Sql } from './db/client.js';
+import { healthRoutes } from './health.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { Problem, notFound, problemResponse, serviceUnavailable } from './problem.js';
+import { recipeRoutes } from './recipes/routes.js';
+
+export interface AppDeps {
+  sql: Sql;
+  config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure'>;
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+  /** Reported in X-Served-By; the container's hostname by default. */
+  servedBy?: string;
+}
+
+// 64 KiB: a recipe with 100 ingredients and 100 long steps fits; anything larger is not a recipe.
+const MAX_BODY_BYTES = 64 * 1024;
+
+function routeLabel(c: Context): string {
+  const route = routePath(c, -1);
+  // Unmatched paths would otherwise each become a label value of their own.
+  return route === '/*' || route === '*' ? 'unmatched' : route;
+}
+
+/** Builds the HTTP application; serving it on a port is the entry point's job. */
+export function createApp({ sql, config, logger, metrics, lifecycle, servedBy = hostname() }: AppDeps) {
+  const toResponse = (error: unknown, c: Context): Response => {
+    if (error instanceof Problem) return problemResponse(c, error);
+    if (error instanceof HTTPException) {
+      return problemResponse(c, new Problem(error.status as 400, error.message || 'Request rejected', error.message));
+    }
+    if (isDatabaseUnavailable(error)) {
+      metrics.dbUnavailable.inc();
+      logger.warn({ err: error, path: c.req.path }, 'database unavailable');
+      return problemResponse(c, serviceUnavailable('The database is unreachable; try again shortly.'));
+    }
+    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
+    return problemResponse(c, new Problem(500, 'Internal server error', 'The server failed to handle the request.'));
+  };
+
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    metrics.requestsInFlight.inc();
+    c.header('X-Served-By', servedBy);
+    // While draining, ask keep-alive clients (HAProxy included) to reconnect, so they land on another replica.
+    if (lifecycle.shuttingDown) c.header('Connection', 'close');
+    try {
+      await next();
+    } finally {
+      metrics.requestsInFlight.dec();
+      const seconds = (performance.now() - started) / 1000;
+      const labels = { method: c.req.method, route: routeLabel(c), status: String(c.res.status) };
+      metrics.requests.inc(labels);
+      metrics.requestDuration.observe(labels, seconds);
+      if (logger.isLevelEnabled('info')) {
+        logger.info({ ...labels, path: c.req.path, ms: Math.round(seconds * 1000 * 10) / 10 }, 'request');
+      }
+    }
+  });
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => problemResponse(c, new Problem(413, 'Payload too large', `Bodies are limited to ${MAX_BODY_BYTES} bytes.`)),
+    }),
+  );
+
+  app.route('/', healthRoutes(sql, lifecycle));
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+  app.route('/api/v1/auth', authRoutes(sql, config));
+  app.route('/api/v1/recipes', recipeRoutes(sql));
+
+  app.notFound((c) => problemResponse(c, notFound(`No route for ${c.req.method} ${c.req.path}.`)));
+  app.onError(toResponse);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

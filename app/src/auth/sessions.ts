@@ -1,0 +1,34 @@
+import type { Sql } from '../db/client.js';
+import { hashSessionToken, newSessionToken } from './session-token.js';
+
+export interface SessionUser {
+  id: number;
+  email: string;
+  name: string;
+}
+
+/** Stores a new session for the user and returns the token for the cookie. */
+export async function createSession(sql: Sql, userId: number, ttlSeconds: number): Promise<string> {
+  const token = newSessionToken();
+  await sql`
+    insert into sessions (token_hash, user_id, expires)
+    values (${hashSessionToken(token)}, ${userId}, now() + make_interval(secs => ${ttlSeconds}))
+  `;
+  return token;
+}
+
+/** The user behind a live session token, or undefined for an unknown or expired one. */
+export async function findSessionUser(sql: Sql, token: string): Promise<SessionUser | undefined> {
+  const [user] = await sql<SessionUser[]>`
+    select u.id, u.email, u.name
+    from sessions s
+    join users u on u.id = s.user_id
+    where s.token_hash = ${hashSessionToken(token)} and s.expires > now()
+  `;
+  return user;
+}
+
+/** Deletes the session row, so the token never authenticates again. */
+export async function deleteSession(sql: Sql, token: string): Promise<void> {
+  await sql`delete from sessions where token_hash = ${hashSessionToken(token)}`;
+}

