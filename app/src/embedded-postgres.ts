@@ -50,8 +50,8 @@ function initialise(dataDir: string, password: string): void {
   const pwfile = join(dataDir, '..', `.pwfile-${process.pid}`);
   writeFileSync(pwfile, password, { mode: 0o600 });
   if (owner) {
-    chownSync(dataDir, owner.uid, owner.gid);
-    chownSync(pwfile, owner.uid, owner.gid);
+    // The server's account must be able to reach its data directory and read the password file beside it.
+    for (const path of [dirname(dataDir), dataDir, pwfile]) chownSync(path, owner.uid, owner.gid);
   }
   try {
     const result = spawnSync(

@@ -145,9 +145,13 @@ export function recipeRoutes(sql: Sql) {
       if (body.time !== undefined) columns['time_minutes'] = body.time;
       if (body.tags !== undefined) columns['tags'] = sql.array(body.tags);
       const recipe = await sql.begin(async (tx) => {
+        // postgres.js picks its column-list syntax from the keyword just before the helper, so `set` stays beside it.
+        const update =
+          Object.keys(columns).length > 0
+            ? tx`update recipes set ${tx(columns)}, modified = now()`
+            : tx`update recipes set modified = now()`;
         const [updated] = await tx<{ id: number }[]>`
-          update recipes
-          set ${Object.keys(columns).length > 0 ? tx`${tx(columns)},` : tx``} modified = now()
+          ${update}
           where id = ${id}
             and team_id in (select team_id from team_members where user_id = ${userId})
           returning id

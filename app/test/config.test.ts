@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      databaseUrl: undefined,
+      dbPoolMax: 10,
+      dbPrepare: false,
+      dbConnectTimeoutSeconds: 2,
+      sessionTtlSeconds: 14 * 24 * 60 * 60,
+      cookieSecure: false,
+      logLevel: 'info',
+      shutdownTimeoutMs: 8000,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8081',
+      DATABASE_URL: 'postgres://u:p@pgbouncer:6432/recipes',
+      DB_POOL_MAX: '25',
+      DB_PREPARE: 'true',
+      SESSION_TTL_SECONDS: '3600',
+      COOKIE_SECURE: 'yes',
+      LOG_LEVEL: 'WARN',
+      SHUTDOWN_TIMEOUT_MS: '1000',
+    });
+    expect(config).toMatchObject({
+      port: 8081,
+      databaseUrl: 'postgres://u:p@pgbouncer:6432/recipes',
+      dbPoolMax: 25,
+      dbPrepare: true,
+      sessionTtlSeconds: 3600,
+      cookieSecure: true,
+      logLevel: 'warn',
+      shutdownTimeoutMs: 1000,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT must be a whole number/],
+    ['PORT', '70000', /PORT must be between 0 and 65535/],
+    ['DB_POOL_MAX', '0', /DB_POOL_MAX must be between 1 and 1000/],
+    ['DB_POOL_MAX', '2.5', /DB_POOL_MAX must be a whole number/],
+    ['DB_PREPARE', 'maybe', /DB_PREPARE must be true or false/],
+    ['COOKIE_SECURE', 'si', /COOKIE_SECURE must be true or false/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
+    ['DATABASE_URL', 'mysql://x@y/z', /DATABASE_URL must start with postgres:\/\//],
+    ['DATABASE_URL', 'not a url', /DATABASE_URL is not a URL/],
+    ['SESSION_TTL_SECONDS', '5', /SESSION_TTL_SECONDS must be between/],
+  ])('rejects %s=%s naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+});

@@ -1,0 +1,45 @@
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Sql } from '../../src/db/client.js';
+import { Lifecycle } from '../../src/lifecycle.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import { DEMO_EMAIL, TEST_PASSWORD } from './constants.js';
+
+export interface TestApp {
+  app: App;
+  lifecycle: Lifecycle;
+}
+
+/** The real app on the given pool, with logs silenced; call it with app.request() — no port needed. */
+export function buildApp(sql: Sql, env: Record<string, string> = {}): TestApp {
+  const config = loadConfig(env);
+  const lifecycle = new Lifecycle();
+  const app = createApp({
+    sql,
+    config,
+    logger: createLogger('silent'),
+    metrics: createMetrics({ dbPoolMax: config.dbPoolMax, collectProcessMetrics: false }),
+    lifecycle,
+    servedBy: 'test-replica',
+  });
+  return { app, lifecycle };
+}
+
+/** POSTs JSON to the app. */
+export function postJson(app: App, path: string, body: unknown, headers: Record<string, string> = {}) {
+  return app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Logs in and returns the `Cookie` header value carrying the new session. */
+export async function login(app: App, email = DEMO_EMAIL, password = TEST_PASSWORD): Promise<string> {
+  const response = await postJson(app, '/api/v1/auth/login', { email, password });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  const cookie = response.headers.get('set-cookie')?.split(';')[0];
+  if (!cookie) throw new Error('login set no cookie');
+  return cookie;
+}
