@@ -72,7 +72,7 @@ describe('GET /api/v1/recipes', () => {
     expect(pages).toBe(20);
     expect(seen).toHaveLength(2000);
     expect(new Set(seen).size).toBe(2000);
-    const [{ count }] = await db.sql`
+    const [{ count }] = await db.sql<[{ count: number }]>`
       select count(*)::int as count from recipes r join teams t on t.id = r.team_id where t.slug = 'demo'
     `;
     expect(count).toBe(2000);
@@ -137,7 +137,7 @@ describe('GET /api/v1/recipes/:id', () => {
     const missing = await call('GET', '/api/v1/recipes/999999999');
     expect(foreign.status).toBe(404);
     expect(missing.status).toBe(404);
-    const strip = (body: Record<string, unknown>) => ({ ...body, detail: undefined, instance: undefined });
+    const strip = (body: unknown) => ({ ...(body as object), detail: undefined, instance: undefined });
     expect(strip(await foreign.json())).toEqual(strip(await missing.json()));
   });
 
@@ -251,9 +251,9 @@ describe('POST, PATCH and DELETE /api/v1/recipes', () => {
     ['broken JSON', '{"name": ', 'body'],
   ])('answers 400 for %s on create, and stores nothing', async (_, body, field) => {
     const { call } = await session();
-    const [{ before }] = await db.sql`select count(*)::int as before from recipes`;
+    const [{ before }] = await db.sql<[{ before: number }]>`select count(*)::int as before from recipes`;
     await expectBadRequest(await call('POST', '/api/v1/recipes', body === null ? 'null' : body), field);
-    const [{ after }] = await db.sql`select count(*)::int as after from recipes`;
+    const [{ after }] = await db.sql<[{ after: number }]>`select count(*)::int as after from recipes`;
     expect(after).toBe(before);
   });
 
