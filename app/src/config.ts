@@ -10,6 +10,7 @@ export interface Config {
   cookieSecure: boolean;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  shutdownDelayMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -81,6 +82,9 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: readLogLevel(env),
     // 8 s: inside Docker's 10 s stop grace period, so the process exits on its own before SIGKILL.
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 8_000, 0, 600_000),
+    // 0 outside a load balancer; behind one, long enough for its health checks to see /readyz fail (part of the
+    // shutdown timeout), so it stops routing here before the listener closes.
+    shutdownDelayMs: readInt(env, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
   };
 }
 

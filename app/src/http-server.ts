@@ -37,7 +37,9 @@ export function startServer(config: Config, sql: Sql, logger: Logger): Promise<R
       stopping ??= (async () => {
         const deadline = Date.now() + config.shutdownTimeoutMs;
         lifecycle.beginShutdown();
-        logger.info('shutting down: draining requests');
+        logger.info({ delayMs: config.shutdownDelayMs }, 'shutting down: readiness is 503');
+        await new Promise((done) => setTimeout(done, Math.min(config.shutdownDelayMs, config.shutdownTimeoutMs)));
+        logger.info('closing the listener, draining requests');
         const closed = new Promise<void>((done) => server.close(() => done()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now() - 500));

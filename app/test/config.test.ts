@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       cookieSecure: false,
       logLevel: 'info',
       shutdownTimeoutMs: 8000,
+      shutdownDelayMs: 0,
     });
   });
 
@@ -26,6 +27,7 @@ describe('loadConfig', () => {
       COOKIE_SECURE: 'yes',
       LOG_LEVEL: 'WARN',
       SHUTDOWN_TIMEOUT_MS: '1000',
+      SHUTDOWN_DELAY_MS: '250',
     });
     expect(config).toMatchObject({
       port: 8081,
@@ -36,6 +38,7 @@ describe('loadConfig', () => {
       cookieSecure: true,
       logLevel: 'warn',
       shutdownTimeoutMs: 1000,
+      shutdownDelayMs: 250,
     });
   });
 

@@ -3,6 +3,11 @@ import type { Config } from '../config.js';
 
 export type Sql = postgres.Sql;
 
+// One query in flight per connection: PgBouncer in transaction mode hands the server connection back after the
+// first query, so a second one pipelined behind it gets lost or answered out of turn. (0 would also stop pipelining
+// but makes postgres.js 3.4 refuse sql.begin().) A real option that postgres.js's type definitions leave out.
+const ONE_QUERY_PER_CONNECTION = { max_pipeline: 1 };
+
 type DbConfig = Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbPrepare' | 'dbConnectTimeoutSeconds'>;
 
 /** Opens a postgres.js pool shaped for running behind PgBouncer in transaction mode. */
@@ -11,6 +16,7 @@ export function createSql(config: DbConfig, databaseUrl = config.databaseUrl): S
   return postgres(databaseUrl, {
     max: config.dbPoolMax,
     prepare: config.dbPrepare,
+    ...ONE_QUERY_PER_CONNECTION,
     connect_timeout: config.dbConnectTimeoutSeconds,
     // 30 s: idle connections return to PgBouncer soon enough after a burst, yet survive the gaps between requests.
     idle_timeout: 30,
