@@ -1,0 +1,41 @@
+# The recipes API image: compiled JavaScript and production dependencies on Node 24, run as user `node`.
+#   docker build -t recipes-api:local .
+# Behind an HTTPS-intercepting proxy, hand npm the proxy's CA (PEM text, not a path):
+#   docker build --build-arg NPM_CA="$(cat proxy-ca.pem)" -t recipes-api:local .
+# The CA is used by the npm stages only; the final image never contains it.
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
+
+FROM ${NODE_IMAGE} AS base
+WORKDIR /app
+
+# All dependencies, for the TypeScript build.
+FROM base AS deps
+ARG NPM_CA=""
+COPY package.json package-lock.json ./
+RUN if [ -n "$NPM_CA" ]; then printf '%s\n' "$NPM_CA" > /tmp/npm-ca.pem; export NODE_EXTRA_CA_CERTS=/tmp/npm-ca.pem; fi \
+ && npm ci --no-audit --no-fund --no-update-notifier \
+ && rm -f /tmp/npm-ca.pem
+
+FROM deps AS build
+COPY tsconfig.json tsconfig.build.json ./
+COPY app/src app/src
+# tsc to dist/, plus the SQL migrations next to the compiled module that reads them.
+RUN npm run build
+
+# Production dependencies only, installed apart so that no npm cache or dev tool reaches the final image.
+FROM base AS prod-deps
+ARG NPM_CA=""
+COPY package.json package-lock.json ./
+RUN if [ -n "$NPM_CA" ]; then printf '%s\n' "$NPM_CA" > /tmp/npm-ca.pem; export NODE_EXTRA_CA_CERTS=/tmp/npm-ca.pem; fi \
+ && npm ci --omit=dev --no-audit --no-fund --no-update-notifier \
+ && rm -f /tmp/npm-ca.pem
+
+FROM base AS runtime
+ENV NODE_ENV=production
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 3000
+# Node itself is the process (no npm wrapper), so SIGTERM reaches the server's drain logic.
+CMD ["node", "dist/server.js"]
