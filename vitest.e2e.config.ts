@@ -13,6 +13,9 @@ export default defineConfig({
     env: {
       // Ryuk (testcontainers' reaper) cannot be pulled on machines without a registry; afterAll cleans up instead.
       TESTCONTAINERS_RYUK_DISABLED: process.env.TESTCONTAINERS_RYUK_DISABLED ?? 'true',
+      // compose.yaml publishes HAProxy on 127.0.0.1 only; testcontainers would otherwise probe the Docker bridge
+      // gateway when it believes it runs inside a container.
+      TESTCONTAINERS_HOST_OVERRIDE: process.env.TESTCONTAINERS_HOST_OVERRIDE ?? '127.0.0.1',
     },
   },
 });

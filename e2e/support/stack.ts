@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { DockerComposeEnvironment } from 'testcontainers';
 import { describeCompose, detectComposeCli, runCompose, type ComposeProject } from './compose-cli.js';
 import { projectLeftovers } from './docker.js';
@@ -28,23 +26,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-/**
- * The CA that npm inside `docker build` must trust: $NPM_CA when set, else the certificates added to this machine
- * by hand (/usr/local/share/ca-certificates, where Debian keeps e.g. an HTTPS-intercepting proxy's CA), else none.
- */
-function npmCa(): string {
-  if (process.env.NPM_CA !== undefined) return process.env.NPM_CA;
-  const dir = '/usr/local/share/ca-certificates';
-  try {
-    return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-      .filter((name) => name.endsWith('.crt'))
-      .map((name) => readFileSync(join(dir, name), 'utf8').trim())
-      .join('\n');
-  } catch {
-    return '';
-  }
-}
-
 /** Picks the compose CLI, a free port and fresh passwords for a new project; starts nothing yet. */
 export async function prepareStack(root: string, name: string): Promise<Stack> {
   const cli = await detectComposeCli();
@@ -61,7 +42,6 @@ export async function prepareStack(root: string, name: string): Promise<Stack> {
     POSTGRES_PASSWORD: db.password,
     POSTGRES_DB: db.name,
     SEED_PASSWORD: demo.password,
-    NPM_CA: npmCa(),
   };
   return { project: { cli, cwd: root, name, env }, baseUrl: `http://127.0.0.1:${port}`, db, stats, demo };
 }
@@ -77,6 +57,8 @@ export async function startStack(stack: Stack, replicas: number): Promise<void> 
     .withProjectName(name)
     .withBuild()
     .withEnvironment(env)
+    // 3 minutes for HAProxy's port: it starts only once every replica is healthy, after the image build and the seed.
+    .withStartupTimeout(180_000)
     .withClientOptions({
       ...(cli.standalone ? { executable: { standalone: true } } : {}),
       commandOptions: ['--scale', `app=${replicas}`],

@@ -378,12 +378,24 @@ build_node() {
   local tag="${node_image#*:}" node_version
   node_version="${tag%%-*}" # 24.21.0-bookworm-slim -> 24.21.0
   step "stand-in $node_image (Node $node_version and npm $npm_version from npm)"
-  current_hash="$(definition_hash node "$node_version" "$npm_version")"
+  # A machine whose HTTPS passes an intercepting proxy trusts it through extra CAs in
+  # /usr/local/share/ca-certificates; npm inside image builds must trust the same, so the
+  # stand-in gets this machine's CA bundle as npm's cafile. Elsewhere the file stays empty.
+  local host_ca="$cache_dir/payload/host-ca-bundle.pem"
+  mkdir -p "$cache_dir/payload"
+  if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null && [ -s /etc/ssl/certs/ca-certificates.crt ]; then
+    cp /etc/ssl/certs/ca-certificates.crt "$host_ca"
+    note "npm in builds will trust this machine's CA bundle (it has local CAs)"
+  else
+    : >"$host_ca"
+  fi
+  current_hash="$(definition_hash node "$node_version" "$npm_version" "$(sha256sum <"$host_ca")")"
   needs_build "$node_image" "$current_hash" || return 0
   prepare_node_payload "$node_version"
   build_stand_in node "$node_image" \
     --payload "$payload_node/bin/node" node/bin/node \
     --payload "$payload_npm" npm \
+    --payload "$host_ca" host-ca-bundle.pem \
     --build-arg "NODE_VERSION=$node_version" --build-arg "NPM_VERSION=$npm_version"
 }
 

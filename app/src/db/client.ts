@@ -3,20 +3,22 @@ import type { Config } from '../config.js';
 
 export type Sql = postgres.Sql;
 
-// One query in flight per connection: PgBouncer in transaction mode hands the server connection back after the
-// first query, so a second one pipelined behind it gets lost or answered out of turn. (0 would also stop pipelining
-// but makes postgres.js 3.4 refuse sql.begin().) A real option that postgres.js's type definitions leave out.
-const ONE_QUERY_PER_CONNECTION = { max_pipeline: 1 };
-
 type DbConfig = Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbPrepare' | 'dbConnectTimeoutSeconds'>;
 
-/** Opens a postgres.js pool shaped for running behind PgBouncer in transaction mode. */
+/**
+ * Opens a postgres.js pool shaped for running behind PgBouncer in transaction mode.
+ *
+ * With `prepare: false` postgres.js sends a statement that has parameters in two steps (describe, then execute) and
+ * queues other statements until it is done; a statement without parameters it pipelines: the next statement goes
+ * out on the same connection before the answer arrives. PgBouncer 1.18 in transaction mode hands the server
+ * connection back as soon as the first statement ends, and the pipelined one is lost or answered out of turn.
+ * So every statement the API runs through this pool carries at least one parameter (`/readyz` included).
+ */
 export function createSql(config: DbConfig, databaseUrl = config.databaseUrl): Sql {
   if (!databaseUrl) throw new Error('DATABASE_URL is not set');
   return postgres(databaseUrl, {
     max: config.dbPoolMax,
     prepare: config.dbPrepare,
-    ...ONE_QUERY_PER_CONNECTION,
     connect_timeout: config.dbConnectTimeoutSeconds,
     // 30 s: idle connections return to PgBouncer soon enough after a burst, yet survive the gaps between requests.
     idle_timeout: 30,
