@@ -114,5 +114,8 @@ export async function seed(sql: Sql, password: string): Promise<SeedSummary> {
       summary.steps += steps.length;
     }
   });
+  // Fresh planner statistics now, not at autovacuum's next pass: until then the planner guesses row counts and a
+  // benchmark started right after seeding measures worse plans.
+  if (summary.recipes > 0) await sql`analyze users, teams, team_members, recipes, ingredients, steps`;
   return summary;
 }
