@@ -1,0 +1,198 @@
+import type { CpuStats, MemoryStats } from './docker-engine.js';
+import { COMPOSE_SERVICE_LABEL, containerName, listProjectContainers, readContainerStats } from './docker-engine.js';
+import { mean, peak } from './statistics.js';
+
+/** One reading of one container, as written to the stats NDJSON file. */
+export interface StatsSample {
+  /** Sampling round; every container read in the same round shares it. */
+  tick: number;
+  time: string;
+  containerId: string;
+  container: string;
+  service: string;
+  /** CPU use since this container's previous reading, as `docker stats` shows it: 100 = one full core. */
+  cpuPercent: number | null;
+  /** Memory in use without reclaimable page cache, as `docker stats` shows it. */
+  memoryBytes: number;
+  cpuTotalNs: number;
+  systemCpuNs: number | null;
+  onlineCpus: number;
+}
+
+/** Peak and mean of one tier (all containers of a compose service added up per sampling round). */
+export interface TierStats {
+  service: string;
+  containers: number;
+  peakCpuPercent: number;
+  meanCpuPercent: number;
+  peakMemoryBytes: number;
+}
+
+/** Peak and mean of one container. */
+export interface ContainerStatsSummary {
+  service: string;
+  container: string;
+  peakCpuPercent: number;
+  meanCpuPercent: number;
+  peakMemoryBytes: number;
+}
+
+/**
+ * CPU percentage between two readings, computed like `docker stats`: the container's share of the host's CPU time
+ * in that interval times the number of online CPUs, so 100 means one full core. Null when the readings cannot be compared.
+ */
+export function cpuPercent(previous: Partial<CpuStats> | undefined, current: CpuStats): number | null {
+  const prevTotal = previous?.cpu_usage?.total_usage;
+  const prevSystem = previous?.system_cpu_usage;
+  const curSystem = current.system_cpu_usage;
+  if (prevTotal === undefined || prevSystem === undefined || curSystem === undefined || prevSystem === 0) return null;
+  const cpuDelta = current.cpu_usage.total_usage - prevTotal;
+  const systemDelta = curSystem - prevSystem;
+  const onlineCpus = onlineCpuCount(current);
+  if (systemDelta <= 0 || cpuDelta < 0) return null;
+  return (cpuDelta / systemDelta) * onlineCpus * 100;
+}
+
+function onlineCpuCount(stats: CpuStats): number {
+  if (stats.online_cpus !== undefined && stats.online_cpus > 0) return stats.online_cpus;
+  return stats.cpu_usage.percpu_usage?.length ?? 1;
+}
+
+/**
+ * Memory in use minus reclaimable file cache, like `docker stats`: inactive_file is subtracted (cgroup v1 reports
+ * it as total_inactive_file), since the kernel drops those pages before it runs out of memory.
+ */
+export function memoryWithoutCache(memory: MemoryStats): number {
+  const usage = memory.usage ?? 0;
+  const stats = memory.stats ?? {};
+  const v1Inactive = stats.total_inactive_file;
+  if (v1Inactive !== undefined && v1Inactive < usage) return usage - v1Inactive;
+  const v2Inactive = stats.inactive_file;
+  if (v2Inactive !== undefined && v2Inactive < usage) return usage - v2Inactive;
+  return usage;
+}
+
+/** Groups samples by compose service and gives each tier's peak and mean CPU and peak memory. */
+export function summarizeTiers(samples: readonly StatsSample[]): TierStats[] {
+  const services = [...new Set(samples.map((sample) => sample.service))].sort();
+  return services.map((service) => {
+    const own = samples.filter((sample) => sample.service === service);
+    const ticks = new Map<number, { cpu: number; cpuSeen: boolean; memory: number }>();
+    for (const sample of own) {
+      const round = ticks.get(sample.tick) ?? { cpu: 0, cpuSeen: false, memory: 0 };
+      if (sample.cpuPercent !== null) {
+        round.cpu += sample.cpuPercent;
+        round.cpuSeen = true;
+      }
+      round.memory += sample.memoryBytes;
+      ticks.set(sample.tick, round);
+    }
+    const rounds = [...ticks.values()];
+    const cpu = rounds.filter((round) => round.cpuSeen).map((round) => round.cpu);
+    return {
+      service,
+      containers: new Set(own.map((sample) => sample.containerId)).size,
+      peakCpuPercent: peak(cpu),
+      meanCpuPercent: mean(cpu),
+      peakMemoryBytes: peak(rounds.map((round) => round.memory)),
+    };
+  });
+}
+
+/** Each container's peak and mean CPU and peak memory, ordered by service then name. */
+export function summarizeContainers(samples: readonly StatsSample[]): ContainerStatsSummary[] {
+  const ids = [...new Set(samples.map((sample) => sample.containerId))];
+  return ids
+    .map((id) => {
+      const own = samples.filter((sample) => sample.containerId === id);
+      const first = own[0] as StatsSample;
+      const cpu = own.flatMap((sample) => (sample.cpuPercent === null ? [] : [sample.cpuPercent]));
+      return {
+        service: first.service,
+        container: first.container,
+        peakCpuPercent: peak(cpu),
+        meanCpuPercent: mean(cpu),
+        peakMemoryBytes: peak(own.map((sample) => sample.memoryBytes)),
+      };
+    })
+    .sort((a, b) => a.service.localeCompare(b.service) || a.container.localeCompare(b.container));
+}
+
+/**
+ * Reads every running container of a compose project once per interval until stopped. CPU% of a reading is
+ * computed against the same container's previous reading, so the first reading of each container has none.
+ */
+export class StatsSampler {
+  readonly #project: string;
+  readonly #intervalMs: number;
+  readonly #onSample: (sample: StatsSample) => void;
+  readonly #previous = new Map<string, CpuStats>();
+  #samples: StatsSample[] = [];
+  #tick = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> = Promise.resolve();
+  #running = false;
+  #errors: string[] = [];
+
+  constructor(project: string, onSample: (sample: StatsSample) => void = () => {}, intervalMs = 1000) {
+    this.#project = project;
+    this.#onSample = onSample;
+    this.#intervalMs = intervalMs;
+  }
+
+  /** Takes a first reading (the CPU baseline) and then one per interval. */
+  async start(): Promise<void> {
+    this.#running = true;
+    this.#samples = [];
+    this.#errors = [];
+    await this.#sampleOnce(false);
+    this.#scheduleAt(Date.now() + this.#intervalMs);
+  }
+
+  /** Stops sampling and returns the readings taken since start(), baseline excluded. */
+  async stop(): Promise<{ samples: StatsSample[]; errors: string[] }> {
+    this.#running = false;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    await this.#round;
+    return { samples: this.#samples, errors: this.#errors };
+  }
+
+  #scheduleAt(dueAt: number): void {
+    if (!this.#running) return;
+    this.#timer = setTimeout(() => {
+      // A round slower than the interval delays the next one instead of bunching readings together.
+      this.#round = this.#sampleOnce(true).then(() => this.#scheduleAt(Math.max(dueAt + this.#intervalMs, Date.now())));
+    }, Math.max(0, dueAt - Date.now()));
+  }
+
+  async #sampleOnce(record: boolean): Promise<void> {
+    const tick = this.#tick++;
+    try {
+      const containers = await listProjectContainers(this.#project);
+      await Promise.all(
+        containers.map(async (container) => {
+          const stats = await readContainerStats(container.Id);
+          const previous = this.#previous.get(container.Id) ?? stats.precpu_stats;
+          this.#previous.set(container.Id, stats.cpu_stats);
+          if (!record) return;
+          const sample: StatsSample = {
+            tick,
+            time: stats.read,
+            containerId: container.Id,
+            container: containerName(container),
+            service: container.Labels[COMPOSE_SERVICE_LABEL] ?? 'unknown',
+            cpuPercent: cpuPercent(previous, stats.cpu_stats),
+            memoryBytes: memoryWithoutCache(stats.memory_stats),
+            cpuTotalNs: stats.cpu_stats.cpu_usage.total_usage,
+            systemCpuNs: stats.cpu_stats.system_cpu_usage ?? null,
+            onlineCpus: onlineCpuCount(stats.cpu_stats),
+          };
+          this.#samples.push(sample);
+          this.#onSample(sample);
+        }),
+      );
+    } catch (error) {
+      this.#errors.push(`${new Date().toISOString()} ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

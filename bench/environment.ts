@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { runCommand } from './processes.js';
+import { COMPOSE_SERVICE_LABEL, engineVersion, listProjectContainers } from './docker-engine.js';
+import { composeVersion } from './stack.js';
+
+/** The machine a bench ran on. */
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memoryBytes: number;
+  os: string;
+  kernel: string;
+}
+
+/** Versions of everything that shaped the numbers. */
+export interface VersionInfo {
+  node: string;
+  docker: string;
+  compose: string;
+  loadGenerator: string;
+  gitCommit: string;
+  /** Image each compose service ran, with its id. */
+  images: Array<{ service: string; image: string; imageId: string }>;
+}
+
+async function osName(): Promise<string> {
+  try {
+    const release = await readFile('/etc/os-release', 'utf8');
+    const pretty = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(release);
+    if (pretty?.[1] !== undefined) return pretty[1];
+  } catch {
+    // not Linux, or a minimal image: fall back to the kernel's name
+  }
+  return `${os.type()} ${os.release()}`;
+}
+
+/** CPU, cores, memory and OS of this machine. */
+export async function machineInfo(): Promise<MachineInfo> {
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryBytes: os.totalmem(),
+    os: await osName(),
+    kernel: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+async function gitCommit(cwd: string): Promise<string> {
+  const head = await runCommand('git', ['rev-parse', '--short=12', 'HEAD'], { cwd, timeoutMs: 10_000 });
+  if (head.code !== 0) return 'unknown';
+  const status = await runCommand('git', ['status', '--porcelain'], { cwd, timeoutMs: 10_000 });
+  return `${head.output.trim()}${status.output.trim() === '' ? '' : ' (with uncommitted changes)'}`;
+}
+
+/** Versions of node, docker, compose, the load generator, the source tree and the images of the running project. */
+export async function versionInfo(options: { compose: readonly string[] | null; project: string; loadGenerator: string; cwd: string }): Promise<VersionInfo> {
+  const [docker, compose, commit, containers] = await Promise.all([
+    engineVersion().then((v) => `${v.Version} (API ${v.ApiVersion})`, () => 'unknown'),
+    options.compose === null ? Promise.resolve('not used') : composeVersion(options.compose),
+    gitCommit(options.cwd),
+    listProjectContainers(options.project).catch(() => []),
+  ]);
+  const images = new Map<string, { service: string; image: string; imageId: string }>();
+  for (const container of containers) {
+    const service = container.Labels[COMPOSE_SERVICE_LABEL] ?? 'unknown';
+    images.set(service, { service, image: container.Image, imageId: container.ImageID });
+  }
+  return {
+    node: process.version,
+    docker,
+    compose: options.compose === null ? 'not used' : `${options.compose.join(' ')} ${compose}`,
+    loadGenerator: options.loadGenerator,
+    gitCommit: commit,
+    images: [...images.values()].sort((a, b) => a.service.localeCompare(b.service)),
+  };
+}

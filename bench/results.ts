@@ -1,0 +1,120 @@
+import type { ContainerStatsSummary, TierStats } from './docker-stats.js';
+import type { MachineInfo, VersionInfo } from './environment.js';
+import type { LoadFigures } from './load.js';
+import type { PreflightCheck } from './preflight.js';
+import { median } from './statistics.js';
+
+/** One measured run at one replica count, with the files holding its raw data. */
+export interface RunResult {
+  run: number;
+  load: LoadFigures;
+  tiers: TierStats[];
+  containers: ContainerStatsSummary[];
+  files: { load: string; stats: string };
+  samplerErrors: string[];
+  /** The host's 1-minute load average as the run ended: well above the core count means other work shared the CPU. */
+  hostLoad1m: number;
+}
+
+/** The figures reported for a replica count: the median of each figure over its runs. */
+export interface MedianFigures {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  errorRate: number;
+  errors: number;
+}
+
+/** Everything measured at one replica count. */
+export interface ReplicaResult {
+  replicas: number;
+  /** X-Served-By values HAProxy routed to before the runs. */
+  servedBy: string[];
+  runs: RunResult[];
+  median: MedianFigures;
+  tiers: TierStats[];
+  containers: ContainerStatsSummary[];
+}
+
+/** The whole record of a bench: what was run, where, with what, and every figure (results.json). */
+export interface BenchResults {
+  /** Why the bench stopped before measuring every replica count; absent when it finished. */
+  incomplete?: string;
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  settings: {
+    replicas: number[];
+    durationS: number;
+    warmupS: number;
+    vus: number;
+    runs: number;
+    baseUrl: string;
+    project: string;
+    stack: 'brought up by the bench' | 'already running';
+    loadGenerator: string;
+    request: string;
+  };
+  machine: MachineInfo;
+  versions: VersionInfo;
+  preflight: PreflightCheck[];
+  results: ReplicaResult[];
+}
+
+/** Median of each load figure over the runs. */
+export function medianFigures(runs: readonly LoadFigures[]): MedianFigures {
+  return {
+    requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+    p50Ms: median(runs.map((run) => run.latencyMs.p50)),
+    p90Ms: median(runs.map((run) => run.latencyMs.p90)),
+    p99Ms: median(runs.map((run) => run.latencyMs.p99)),
+    errorRate: median(runs.map((run) => run.errorRate)),
+    errors: median(runs.map((run) => run.errors)),
+  };
+}
+
+/** Median of each tier's figures over the runs (a tier missing from a run is left out of that run). */
+export function medianTiers(runs: readonly (readonly TierStats[])[]): TierStats[] {
+  const services = [...new Set(runs.flatMap((tiers) => tiers.map((tier) => tier.service)))].sort();
+  return services.map((service) => {
+    const seen = runs.flatMap((tiers) => tiers.filter((tier) => tier.service === service));
+    return {
+      service,
+      containers: Math.max(...seen.map((tier) => tier.containers)),
+      peakCpuPercent: median(seen.map((tier) => tier.peakCpuPercent)),
+      meanCpuPercent: median(seen.map((tier) => tier.meanCpuPercent)),
+      peakMemoryBytes: median(seen.map((tier) => tier.peakMemoryBytes)),
+    };
+  });
+}
+
+/** Median of each container's figures over the runs. */
+export function medianContainers(runs: readonly (readonly ContainerStatsSummary[])[]): ContainerStatsSummary[] {
+  const keys = [...new Set(runs.flatMap((containers) => containers.map((c) => `${c.service}\u0000${c.container}`)))];
+  return keys
+    .map((key) => {
+      const seen = runs.flatMap((containers) => containers.filter((c) => `${c.service}\u0000${c.container}` === key));
+      const first = seen[0] as ContainerStatsSummary;
+      return {
+        service: first.service,
+        container: first.container,
+        peakCpuPercent: median(seen.map((c) => c.peakCpuPercent)),
+        meanCpuPercent: median(seen.map((c) => c.meanCpuPercent)),
+        peakMemoryBytes: median(seen.map((c) => c.peakMemoryBytes)),
+      };
+    })
+    .sort((a, b) => a.service.localeCompare(b.service) || a.container.localeCompare(b.container));
+}
+
+/** Combines the runs of one replica count into its reported figures. */
+export function summarizeReplicaCount(replicas: number, servedBy: string[], runs: RunResult[]): ReplicaResult {
+  return {
+    replicas,
+    servedBy,
+    runs,
+    median: medianFigures(runs.map((run) => run.load)),
+    tiers: medianTiers(runs.map((run) => run.tiers)),
+    containers: medianContainers(runs.map((run) => run.containers)),
+  };
+}

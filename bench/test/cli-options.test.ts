@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError, formatDuration, parseBenchArgs, parseDuration, parseReplicas } from '../cli-options.js';
+
+describe('parseBenchArgs', () => {
+  it('applies the documented defaults', () => {
+    const options = parseBenchArgs([]);
+    expect(options).toMatchObject({
+      replicas: [1, 2],
+      durationMs: 20_000,
+      vus: 50,
+      runs: 1,
+      warmupMs: 5_000,
+      useRunning: false,
+      baseUrl: 'http://127.0.0.1:8080',
+      port: 8080,
+      composeCmd: null,
+      project: 'recipes-bench',
+      outDir: 'bench-results',
+      help: false,
+    });
+  });
+
+  it('reads every flag, in both --flag value and --flag=value forms', () => {
+    const options = parseBenchArgs([
+      '--replicas', '1,2,4', '--duration=1m30s', '--vus', '20', '--runs=3', '--warmup', '0s',
+      '--project', 'my-bench', '--compose-cmd', 'docker compose', '--out', '/tmp/results',
+    ]);
+    expect(options.replicas).toEqual([1, 2, 4]);
+    expect(options.durationMs).toBe(90_000);
+    expect(options.vus).toBe(20);
+    expect(options.runs).toBe(3);
+    expect(options.warmupMs).toBe(0);
+    expect(options.project).toBe('my-bench');
+    expect(options.composeCmd).toEqual(['docker', 'compose']);
+    expect(options.outDir).toBe('/tmp/results');
+  });
+
+  it('--port moves both the published port and the base URL', () => {
+    const options = parseBenchArgs(['--port', '18080']);
+    expect(options.port).toBe(18080);
+    expect(options.baseUrl).toBe('http://127.0.0.1:18080');
+  });
+
+  it('takes the port from --base-url when --port is absent', () => {
+    const options = parseBenchArgs(['--base-url', 'http://localhost:9090']);
+    expect(options).toMatchObject({ port: 9090, baseUrl: 'http://localhost:9090' });
+  });
+
+  it.each([
+    [['--replicas', '1,,2'], /comma-separated/],
+    [['--replicas', '0'], /between 1 and 8/],
+    [['--replicas', '1,2,1'], /lists 1 twice/],
+    [['--replicas', 'two'], /whole number/],
+    [['--duration', '20'], /--duration must be a duration/],
+    [['--duration', '500ms'], /between 1s and 1h/],
+    [['--warmup', '500ms'], /0s or at least 1s/],
+    [['--vus', '0'], /--vus must be between 1 and 1000/],
+    [['--vus', '5.5'], /--vus must be a whole number/],
+    [['--runs', '99'], /--runs must be between 1 and 15/],
+    [['--base-url', 'http://10.0.0.5:8080'], /127.0.0.1 or localhost/],
+    [['--base-url', 'https://127.0.0.1:8443'], /must use http:/],
+    [['--base-url', 'http://127.0.0.1:8080/api'], /no path/],
+    [['--base-url', 'not a url'], /must be a URL/],
+    [['--port', '70000'], /--port must be between 1 and 65535/],
+    [['--port', '8081', '--base-url', 'http://127.0.0.1:8080'], /disagree/],
+    [['--use-running', '--replicas', '2'], /--use-running/],
+    [['--project', 'Bad Name'], /--project/],
+    [['--compose-cmd', '  '], /must not be empty/],
+    [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [['extra'], /positional/i],
+  ])('rejects %j with a message naming the problem', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(UsageError);
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['500ms', 500],
+    ['20s', 20_000],
+    ['2m', 120_000],
+    ['1m30s', 90_000],
+    ['1h', 3_600_000],
+    ['0s', 0],
+  ])('parses %s', (text, ms) => {
+    expect(parseDuration(text, '--duration')).toBe(ms);
+  });
+
+  it.each(['', '20', 's', '1x', '-5s', '1.5s'])('rejects %j', (text) => {
+    expect(() => parseDuration(text, '--warmup')).toThrow(/--warmup must be a duration/);
+  });
+
+  it('formats milliseconds the way the flags take them', () => {
+    expect(formatDuration(0)).toBe('0ms');
+    expect(formatDuration(999)).toBe('999ms');
+    expect(formatDuration(20_000)).toBe('20s');
+    expect(formatDuration(90_000)).toBe('1m30s');
+    expect(formatDuration(120_000)).toBe('2m');
+    expect(formatDuration(3_723_000)).toBe('1h2m3s');
+  });
+});
+
+describe('parseReplicas', () => {
+  it('keeps the given order and trims spaces', () => {
+    expect(parseReplicas('4, 1 ,2')).toEqual([4, 1, 2]);
+  });
+});

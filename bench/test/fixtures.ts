@@ -1,0 +1,82 @@
+import type { LoadFigures } from '../load.js';
+import type { BenchResults, RunResult } from '../results.js';
+import { summarizeReplicaCount } from '../results.js';
+
+const MIB = 1024 * 1024;
+
+/** Load figures of one run, with the given throughput and p99. */
+export function loadFigures(requestsPerSecond: number, p99: number, errors = 0): LoadFigures {
+  const requests = requestsPerSecond * 20;
+  return {
+    generator: 'autocannon',
+    requests,
+    durationS: 20,
+    requestsPerSecond,
+    latencyMs: { mean: p99 / 3, p50: p99 / 4, p90: p99 / 2, p99, max: p99 * 2 },
+    errors,
+    errorRate: errors / requests,
+    thresholdsPassed: null,
+    statusCodes: { '200': requests - errors, ...(errors > 0 ? { '503': errors } : {}) },
+  };
+}
+
+/** One run at `replicas` API containers, with tier and container figures. */
+export function runResult(run: number, replicas: number, requestsPerSecond: number, p99: number, errors = 0): RunResult {
+  const apps = Array.from({ length: replicas }, (_, index) => ({
+    service: 'app',
+    container: `recipes-bench_app_${index + 1}`,
+    peakCpuPercent: 90 + run,
+    meanCpuPercent: 70 + run,
+    peakMemoryBytes: (80 + run) * MIB,
+  }));
+  return {
+    run,
+    load: loadFigures(requestsPerSecond, p99, errors),
+    tiers: [
+      { service: 'app', containers: replicas, peakCpuPercent: 95 * replicas, meanCpuPercent: 75 * replicas, peakMemoryBytes: 85 * MIB * replicas },
+      { service: 'postgres', containers: 1, peakCpuPercent: 40 + run, meanCpuPercent: 30, peakMemoryBytes: 120 * MIB },
+    ],
+    containers: [...apps, { service: 'postgres', container: 'recipes-bench_postgres_1', peakCpuPercent: 41, meanCpuPercent: 30, peakMemoryBytes: 120 * MIB }],
+    files: { load: `load-r${replicas}-run${run}.json`, stats: `stats-r${replicas}-run${run}.ndjson` },
+    samplerErrors: [],
+    hostLoad1m: 1.5 + run / 10,
+  };
+}
+
+/** A complete record of a two-replica-count bench. */
+export function benchResults(): BenchResults {
+  return {
+    startedAt: '2025-01-02T03:04:05.000Z',
+    finishedAt: '2025-01-02T03:06:00.000Z',
+    command: 'npm run bench -- --replicas 1,2 --runs 3',
+    settings: {
+      replicas: [1, 2],
+      durationS: 20,
+      warmupS: 5,
+      vus: 50,
+      runs: 3,
+      baseUrl: 'http://127.0.0.1:8080',
+      project: 'recipes-bench',
+      stack: 'brought up by the bench',
+      loadGenerator: 'autocannon 9.0.0',
+      request: 'GET /api/v1/recipes (first page, 100 recipes) with a logged-in session cookie',
+    },
+    machine: { cpuModel: 'Test CPU @ 2.0GHz', cores: 2, memoryBytes: 24 * 1024 * MIB, os: 'Debian GNU/Linux 12 (bookworm)', kernel: 'Linux 6.1.0 x64' },
+    versions: {
+      node: 'v24.0.0',
+      docker: '20.10.24 (API 1.41)',
+      compose: 'docker-compose 1.29.2',
+      loadGenerator: 'autocannon 9.0.0',
+      gitCommit: 'abcdef123456',
+      images: [
+        { service: 'app', image: 'recipes-bench_app', imageId: 'sha256:0123456789abcdef0123' },
+        { service: 'postgres', image: 'postgres:14.23-bookworm', imageId: 'sha256:fedcba9876543210fedc' },
+      ],
+    },
+    preflight: [{ name: 'demo login', ok: true, detail: '200 with sessionid cookie' }],
+    results: [
+      summarizeReplicaCount(1, ['c0ffee000001'], [runResult(1, 1, 800, 210), runResult(2, 1, 760, 250, 3), runResult(3, 1, 820, 190)]),
+      summarizeReplicaCount(2, ['c0ffee000001', 'c0ffee000002'], [runResult(1, 2, 1400, 120), runResult(2, 2, 1500, 110), runResult(3, 2, 1450, 130)]),
+    ],
+  };
+}

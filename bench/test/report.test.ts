@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatNumber, formatRate, markdownTable, renderReport, renderSummary } from '../report.js';
+import { benchResults } from './fixtures.js';
+
+/** The cells of the table row whose first cell is `first`, in the section starting at `heading`. */
+function row(markdown: string, heading: string, first: string): string[] {
+  const section = markdown.slice(markdown.indexOf(heading));
+  const line = section.split('\n').find((text) => text.startsWith(`| ${first} |`));
+  if (line === undefined) throw new Error(`no row "${first}" after "${heading}"`);
+  return line.slice(2, -2).split(' | ');
+}
+
+describe('formatting', () => {
+  it('formats numbers, bytes and rates, and marks what was not measured', () => {
+    expect(formatNumber(201.66)).toBe('201.7');
+    expect(formatNumber(800, 0)).toBe('800');
+    expect(formatNumber(Number.NaN)).toBe('n/a');
+    expect(formatBytes(85 * 1024 * 1024)).toBe('85.0 MiB');
+    expect(formatBytes(3 * 1024 * 1024 * 1024)).toBe('3.00 GiB');
+    expect(formatRate(0.00125)).toBe('0.13%');
+    expect(formatRate(Number.NaN)).toBe('n/a');
+  });
+
+  it('escapes pipes so a value cannot split a cell', () => {
+    const table = markdownTable(['a', 'b'], [['x|y', 'z']], [false, true]);
+    expect(table.split('\n')).toEqual(['| a | b |', '|---|---:|', '| x\\|y | z |']);
+  });
+});
+
+describe('renderReport', () => {
+  const results = benchResults();
+  const report = renderReport(results);
+
+  it('has one summary row per replica count with the median figures', () => {
+    const summary = renderSummary(results.results);
+    expect(summary.split('\n')[0]).toBe('| API replicas | requests/s | p50 ms | p90 ms | p99 ms | error rate |');
+    expect(row(summary, '|', '1')).toEqual(['1', '800', '52.5', '105.0', '210.0', '0.00%']);
+    expect(row(summary, '|', '2')).toEqual(['2', '1450', '30.0', '60.0', '120.0', '0.00%']);
+    expect(report).toContain(summary);
+  });
+
+  it('has a section per replica count with every run, the median, and the tiers', () => {
+    expect(report).toContain('## 1 API replica\n');
+    expect(report).toContain('## 2 API replicas\n');
+    expect(row(report, '## 1 API replica', '2')).toEqual(['2', '15200', '760', '62.5', '125.0', '250.0', '500.0', '3', '0.02%', '1.7']);
+    expect(row(report, '## 1 API replica', 'median')).toEqual(['median', '', '800', '52.5', '105.0', '210.0', '', '0', '0.00%', '']);
+    // Tiers of 2 replicas: app adds both containers up, postgres is the median of 41, 42, 43.
+    expect(row(report, '## 2 API replicas', 'app')).toEqual(['app', '2', '190.0', '150.0', '170.0 MiB']);
+    expect(row(report, '## 2 API replicas', 'postgres')).toEqual(['postgres', '1', '42.0', '30.0', '120.0 MiB']);
+    expect(row(report, '## 2 API replicas', 'recipes-bench_app_2')).toEqual(['recipes-bench_app_2', 'app', '92.0', '72.0', '82.0 MiB']);
+    expect(report).toContain('HAProxy routed to: `c0ffee000001`, `c0ffee000002`');
+  });
+
+  it('records the command, machine, versions and images', () => {
+    expect(report).toContain('Command: `npm run bench -- --replicas 1,2 --runs 3`');
+    expect(report).toContain('- Machine: Test CPU @ 2.0GHz, 2 cores, 24.00 GiB memory, Debian GNU/Linux 12 (bookworm)');
+    expect(report).toContain('Docker engine 20.10.24 (API 1.41); compose: docker-compose 1.29.2');
+    expect(row(report, '## Machine and versions', 'postgres')).toEqual(['postgres', 'postgres:14.23-bookworm', 'fedcba987654']);
+    expect(report).toContain('![Requests per second and p99 latency against API replicas](chart.svg)');
+    expect(report).toContain('reach 200% on this 2-core machine');
+  });
+
+  it('warns when a run failed more than 1% of its requests, with the statuses seen', () => {
+    expect(report).not.toContain('of requests failed');
+    const failing = benchResults();
+    const run = failing.results[1]?.runs[2];
+    if (run === undefined) throw new Error('fixture has runs');
+    run.load = { ...run.load, errors: 2_000, errorRate: 0.069, statusCodes: { '200': 27_000, '503': 2_000 } };
+    const text = renderReport(failing);
+    const section = text.slice(text.indexOf('## 2 API replicas'));
+    expect(section).toContain('**More than 1.00% of requests failed** in run 3 (27000 x 200, 2000 x 503)');
+    expect(text.slice(0, text.indexOf('## 2 API replicas'))).not.toContain('of requests failed');
+  });
+
+  it('says at the top when the bench stopped early', () => {
+    const partial = { ...benchResults(), incomplete: 'HAProxy did not route to 2 ready replica(s)\nmore detail' };
+    expect(renderReport(partial).split('\n').slice(0, 3)).toEqual([
+      '# Benchmark: recipes stack',
+      '',
+      '**Incomplete:** HAProxy did not route to 2 ready replica(s)',
+    ]);
+  });
+
+  it('leaves out the median row for a single run and says so when k6 thresholds were crossed', () => {
+    const single = benchResults();
+    const first = single.results[0];
+    if (first === undefined) throw new Error('fixture has results');
+    first.runs = first.runs.slice(0, 1);
+    const firstRun = first.runs[0];
+    if (firstRun === undefined) throw new Error('fixture has runs');
+    firstRun.load.thresholdsPassed = false;
+    single.settings.runs = 1;
+    const text = renderReport(single);
+    expect(() => row(text.slice(0, text.indexOf('## 2 API replicas')), '## 1 API replica', 'median')).toThrow();
+    expect(text).toContain("thresholds were crossed");
+    expect(text).toContain('1 run per replica count. Generator');
+  });
+});
