@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { runCommand } from './processes.js';
-import { COMPOSE_SERVICE_LABEL, engineVersion, listProjectContainers } from './docker-engine.js';
+import { COMPOSE_SERVICE_LABEL, dockerGet, engineVersion, listProjectContainers } from './docker-engine.js';
 import { composeVersion } from './stack.js';
 
 /** The machine a bench ran on. */
@@ -75,4 +75,23 @@ export async function versionInfo(options: { compose: readonly string[] | null; 
     gitCommit: commit,
     images: [...images.values()].sort((a, b) => a.service.localeCompare(b.service)),
   };
+}
+
+// The API's settings that shape performance, as the replicas really ran with them (DATABASE_URL holds a password).
+const API_SETTINGS = ['DB_POOL_MAX', 'DB_PREPARE', 'DB_CONNECT_TIMEOUT_SECONDS', 'LOG_LEVEL', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS'];
+
+/** The API settings of the project's first app container, from its environment; unset ones are left out (defaults). */
+export async function apiSettings(project: string): Promise<Record<string, string>> {
+  const [app] = (await listProjectContainers(project).catch(() => [])).filter(
+    (container) => container.Labels[COMPOSE_SERVICE_LABEL] === 'app',
+  );
+  if (!app) return {};
+  const details = await dockerGet<{ Config: { Env: string[] | null } }>(`/containers/${encodeURIComponent(app.Id)}/json`);
+  const settings: Record<string, string> = {};
+  for (const entry of details.Config.Env ?? []) {
+    const [name = '', ...rest] = entry.split('=');
+    const value = rest.join('=');
+    if (API_SETTINGS.includes(name) && value !== '') settings[name] = value;
+  }
+  return settings;
 }

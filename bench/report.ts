@@ -171,6 +171,8 @@ export function renderReport(results: BenchResults): string {
     '',
     `Command: \`${results.command}\``,
     '',
+    `API settings: ${Object.entries(settings.api).map(([name, value]) => `${name}=${value}`).join(', ') || 'none set'} (the rest at their defaults).`,
+    '',
     `Load: ${settings.request}; ${settings.vus} concurrent users, each sending its next request when the previous`,
     `one is answered (closed model); ${settings.durationS} s per run after ${settings.warmupS > 0 ? `a ${settings.warmupS} s warm-up` : 'no warm-up'};`,
     `${settings.runs} run${settings.runs === 1 ? '' : 's'} per replica count${settings.runs > 1 ? ' (the median of each figure is reported)' : ''}. Generator: ${settings.loadGenerator}.`,

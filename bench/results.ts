@@ -55,6 +55,8 @@ export interface BenchResults {
     stack: 'brought up by the bench' | 'already running';
     loadGenerator: string;
     request: string;
+    /** API settings the replicas ran with (their environment); what is not listed had its default. */
+    api: Record<string, string>;
   };
   machine: MachineInfo;
   versions: VersionInfo;

@@ -10,7 +10,7 @@ import { USAGE, UsageError, formatDuration, parseBenchArgs } from './cli-options
 import type { BenchOptions } from './cli-options.js';
 import { engineVersion, dockerSocketPath } from './docker-engine.js';
 import { StatsSampler, summarizeContainers, summarizeTiers } from './docker-stats.js';
-import { machineInfo, versionInfo } from './environment.js';
+import { apiSettings, machineInfo, versionInfo } from './environment.js';
 import { autocannonGenerator, findOnPath, k6Generator } from './load.js';
 import type { LoadFigures, LoadGenerator } from './load.js';
 import { DEMO_USER, preflight } from './preflight.js';
@@ -157,6 +157,7 @@ async function writeRecord(state: BenchState, outDir: string, generator: LoadGen
       stack: options.useRunning ? 'already running' : 'brought up by the bench',
       loadGenerator: generator.version,
       request: 'GET /api/v1/recipes (first page, 100 recipes) with a logged-in session cookie',
+      api: await apiSettings(state.project).catch(() => ({})),
     },
     machine: await machineInfo(),
     versions: await versionInfo({ compose: state.compose, project: state.project, loadGenerator: generator.version, cwd: REPO_ROOT }),

@@ -60,6 +60,7 @@ export function benchResults(): BenchResults {
       stack: 'brought up by the bench',
       loadGenerator: 'autocannon 9.0.0',
       request: 'GET /api/v1/recipes (first page, 100 recipes) with a logged-in session cookie',
+      api: { DB_POOL_MAX: '5', LOG_LEVEL: 'warn' },
     },
     machine: { cpuModel: 'Test CPU @ 2.0GHz', cores: 2, memoryBytes: 24 * 1024 * MIB, os: 'Debian GNU/Linux 12 (bookworm)', kernel: 'Linux 6.1.0 x64' },
     versions: {

@@ -53,6 +53,7 @@ describe('renderReport', () => {
 
   it('records the command, machine, versions and images', () => {
     expect(report).toContain('Command: `npm run bench -- --replicas 1,2 --runs 3`');
+    expect(report).toContain('API settings: DB_POOL_MAX=5, LOG_LEVEL=warn (the rest at their defaults).');
     expect(report).toContain('- Machine: Test CPU @ 2.0GHz, 2 cores, 24.00 GiB memory, Debian GNU/Linux 12 (bookworm)');
     expect(report).toContain('Docker engine 20.10.24 (API 1.41); compose: docker-compose 1.29.2');
     expect(row(report, '## Machine and versions', 'postgres')).toEqual(['postgres', 'postgres:14.23-bookworm', 'fedcba987654']);
