@@ -32,6 +32,11 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 // Above 1% failed requests (the k6 scripts' own threshold) a run measures an unhealthy stack.
 const MAX_HEALTHY_ERROR_RATE = 0.01;
 
+/** The runs of a replica count whose failed requests exceed 1%: they measured failures, not service. */
+export function unhealthyRuns(result: Pick<ReplicaResult, 'runs'>): ReplicaResult['runs'] {
+  return result.runs.filter((run) => run.load.errorRate > MAX_HEALTHY_ERROR_RATE);
+}
+
 function describeStatuses(load: LoadFigures): string {
   if (load.statusCodes === null) return `${load.errors} failed requests`;
   return Object.entries(load.statusCodes)
@@ -111,7 +116,7 @@ function renderReplicaSection(result: ReplicaResult): string {
   const thresholds = result.runs.some((run) => run.load.thresholdsPassed === false)
     ? '\nThe k6 script\'s thresholds were crossed in at least one run (see its log).\n'
     : '';
-  const failing = result.runs.filter((run) => run.load.errorRate > MAX_HEALTHY_ERROR_RATE);
+  const failing = unhealthyRuns(result);
   const failures =
     failing.length === 0
       ? ''

@@ -16,7 +16,7 @@ import type { LoadFigures, LoadGenerator } from './load.js';
 import { DEMO_USER, preflight } from './preflight.js';
 import type { PreflightCheck } from './preflight.js';
 import { Progress } from './progress.js';
-import { formatNumber, formatRate, renderSummary, writeReport } from './report.js';
+import { formatNumber, formatRate, renderSummary, unhealthyRuns, writeReport } from './report.js';
 import { summarizeReplicaCount } from './results.js';
 import type { BenchResults, ReplicaResult, RunResult } from './results.js';
 import { ComposeStack, appContainerIds, detectComposeCommand, projectPublishingPort, waitForRouting } from './stack.js';
@@ -290,6 +290,12 @@ async function main(argv: string[]): Promise<number> {
     const report = await writeRecord(state, outDir, generator);
     progress.step(`wrote ${relative(process.cwd(), report)}, results.json and chart.svg`);
     process.stdout.write(`${renderSummary(state.results)}\n\nReport: ${report}\n`);
+    // Like a crossed k6 threshold: the figures are recorded, but a run that mostly measured failures fails the bench.
+    const unhealthy = state.results.filter((result) => unhealthyRuns(result).length > 0).map((result) => result.replicas);
+    if (unhealthy.length > 0) {
+      process.stderr.write(`bench: more than 1% of requests failed at ${unhealthy.join(', ')} replica(s); see the report\n`);
+      return 1;
+    }
     return 0;
   } catch (error) {
     const message = controller.signal.aborted ? 'interrupted' : error instanceof Error ? error.message : String(error);

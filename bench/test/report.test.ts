@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatNumber, formatRate, markdownTable, renderReport, renderSummary } from '../report.js';
-import { benchResults } from './fixtures.js';
+import { formatBytes, formatNumber, formatRate, markdownTable, renderReport, renderSummary, unhealthyRuns } from '../report.js';
+import { benchResults, runResult } from './fixtures.js';
 
 /** The cells of the table row whose first cell is `first`, in the section starting at `heading`. */
 function row(markdown: string, heading: string, first: string): string[] {
@@ -71,6 +71,11 @@ describe('renderReport', () => {
     const section = text.slice(text.indexOf('## 2 API replicas'));
     expect(section).toContain('**More than 1.00% of requests failed** in run 3 (27000 x 200, 2000 x 503)');
     expect(text.slice(0, text.indexOf('## 2 API replicas'))).not.toContain('of requests failed');
+  });
+
+  it('counts as unhealthy only the runs above 1% failed requests', () => {
+    expect(unhealthyRuns({ runs: [runResult(1, 1, 400, 200), runResult(2, 1, 400, 200, 80)] }).map((run) => run.run)).toEqual([]);
+    expect(unhealthyRuns({ runs: [runResult(1, 1, 400, 200), runResult(2, 1, 400, 200, 81)] }).map((run) => run.run)).toEqual([2]);
   });
 
   it('says at the top when the bench stopped early', () => {
