@@ -356,22 +356,16 @@ build_postgres() {
     --build-arg "PG_MAJOR=$pg_major" --build-arg "PG_VERSION=$pg_version"
 }
 
-build_pgbouncer() {
-  local tag="${pgbouncer_image#*:}" version
-  version="${tag%%-*}" # 1.18.0 (or 1.18.0-<suffix>) -> 1.18.0
-  step "stand-in $pgbouncer_image (Debian's pgbouncer)"
-  current_hash="$(definition_hash pgbouncer "$version")"
-  needs_build "$pgbouncer_image" "$current_hash" || return 0
-  build_stand_in pgbouncer "$pgbouncer_image" --build-arg "PGBOUNCER_VERSION=$version"
-}
-
-build_haproxy() {
-  local tag="${haproxy_image#*:}" version
-  version="${tag%%-*}" # 2.6.12 (or 2.6.12-bookworm) -> 2.6.12
-  step "stand-in $haproxy_image (Debian's haproxy)"
-  current_hash="$(definition_hash haproxy "$version")"
-  needs_build "$haproxy_image" "$current_hash" || return 0
-  build_stand_in haproxy "$haproxy_image" --build-arg "HAPROXY_VERSION=$version"
+# build_debian_stand_in NAME IMAGE VERSION_ARG: a stand-in whose program is Debian's package NAME;
+# the version comes from the image tag (1.18.0 or 1.18.0-<suffix> -> 1.18.0).
+build_debian_stand_in() {
+  local name="$1" image="$2" version_arg="$3" tag version
+  tag="${image#*:}"
+  version="${tag%%-*}"
+  step "stand-in $image (Debian's $name)"
+  current_hash="$(definition_hash "$name" "$version")"
+  needs_build "$image" "$current_hash" || return 0
+  build_stand_in "$name" "$image" --build-arg "$version_arg=$version"
 }
 
 build_node() {
@@ -412,8 +406,8 @@ main() {
   fi
   build_base_image
   build_postgres
-  build_pgbouncer
-  build_haproxy
+  build_debian_stand_in pgbouncer "$pgbouncer_image" PGBOUNCER_VERSION
+  build_debian_stand_in haproxy "$haproxy_image" HAPROXY_VERSION
   build_node
   step "done"
   local image
