@@ -68,18 +68,19 @@ interface Bench {
 async function measureReplicaCount(bench: Bench, replicas: number, cookie: string, servedBy: string[]): Promise<ReplicaResult> {
   const { options, generator, progress, outDir, signal } = bench;
   const label = `${replicas} replica${replicas === 1 ? '' : 's'}`;
+  // One load of `durationMs`, its generator output in <file>.json and <file>.log.
+  const load = (file: string, durationMs: number): Promise<LoadFigures> =>
+    generator.run({
+      baseUrl: options.baseUrl,
+      cookie,
+      vus: options.vus,
+      durationMs,
+      rawPath: join(outDir, `${file}.json`),
+      logPath: join(outDir, `${file}.log`),
+      signal,
+    });
   if (options.warmupMs > 0) {
-    await progress.timed(`${label}: warm-up`, options.warmupMs, () =>
-      generator.run({
-        baseUrl: options.baseUrl,
-        cookie,
-        vus: options.vus,
-        durationMs: options.warmupMs,
-        rawPath: join(outDir, `warmup-r${replicas}.json`),
-        logPath: join(outDir, `warmup-r${replicas}.log`),
-        signal,
-      }),
-    );
+    await progress.timed(`${label}: warm-up`, options.warmupMs, () => load(`warmup-r${replicas}`, options.warmupMs));
   }
   const runs: RunResult[] = [];
   for (let run = 1; run <= options.runs; run += 1) {
@@ -87,19 +88,11 @@ async function measureReplicaCount(bench: Bench, replicas: number, cookie: strin
     const statsFile = createWriteStream(join(outDir, `stats-${name}.ndjson`));
     const sampler = new StatsSampler(bench.project, (sample) => statsFile.write(`${JSON.stringify(sample)}\n`));
     await sampler.start();
-    let load: LoadFigures;
+    let figures: LoadFigures;
     let stats: Awaited<ReturnType<StatsSampler['stop']>>;
     try {
-      load = await progress.timed(`${label}: run ${run}/${options.runs}`, options.durationMs, () =>
-        generator.run({
-          baseUrl: options.baseUrl,
-          cookie,
-          vus: options.vus,
-          durationMs: options.durationMs,
-          rawPath: join(outDir, `load-${name}.json`),
-          logPath: join(outDir, `load-${name}.log`),
-          signal,
-        }),
+      figures = await progress.timed(`${label}: run ${run}/${options.runs}`, options.durationMs, () =>
+        load(`load-${name}`, options.durationMs),
       );
     } finally {
       stats = await sampler.stop();
@@ -108,7 +101,7 @@ async function measureReplicaCount(bench: Bench, replicas: number, cookie: strin
     const tiers = summarizeTiers(stats.samples);
     runs.push({
       run,
-      load,
+      load: figures,
       tiers,
       containers: summarizeContainers(stats.samples),
       files: { load: `load-${name}.json`, stats: `stats-${name}.ndjson` },
@@ -117,8 +110,8 @@ async function measureReplicaCount(bench: Bench, replicas: number, cookie: strin
     });
     const app = tiers.find((tier) => tier.service === 'app');
     progress.step(
-      `${label}: run ${run}: ${formatNumber(load.requestsPerSecond, 0)} req/s, p99 ${formatNumber(load.latencyMs.p99)} ms, ` +
-        `errors ${formatRate(load.errorRate)}, app CPU peak ${formatNumber(app?.peakCpuPercent ?? Number.NaN)}%`,
+      `${label}: run ${run}: ${formatNumber(figures.requestsPerSecond, 0)} req/s, p99 ${formatNumber(figures.latencyMs.p99)} ms, ` +
+        `errors ${formatRate(figures.errorRate)}, app CPU peak ${formatNumber(app?.peakCpuPercent ?? Number.NaN)}%`,
     );
   }
   return summarizeReplicaCount(replicas, servedBy, runs);
