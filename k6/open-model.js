@@ -1,11 +1,18 @@
-// Open-model read load: requests start at RATE per second whether or not earlier ones have finished, so a slow
+// Open-model load: iterations start at RATE per second whether or not earlier ones have finished, so a slow
 // response delays no later request and latency is measured without coordinated omission.
+// MIX=read (default): each iteration fetches the first list page, like recipes.js.
+// MIX=mixed: each iteration is one operation of mixed.js's mix (75% reads, 20% writes, 5% deletes).
 //   k6 run k6/open-model.js
 //   k6 run -e RATE=150 -e DURATION=2m k6/open-model.js
+//   k6 run -e MIX=mixed -e RATE=100 k6/open-model.js
 import http from 'k6/http';
-import { envDuration, envPositiveInt, serviceThresholds, target, summaryTrendStats } from './lib/config.js';
+import { envDuration, envPositiveInt, envString, serviceThresholds, target, summaryTrendStats } from './lib/config.js';
 import { authParams, login } from './lib/session.js';
 import { checkRecipeList } from './lib/checks.js';
+import { mixedIteration, mixedSetup, operationThresholds } from './lib/mixed-operations.js';
+
+const MIX = envString('MIX', 'read');
+if (MIX !== 'read' && MIX !== 'mixed') throw new Error(`MIX must be read or mixed, got "${MIX}"`);
 
 // 100/s is well below the ~400 list pages/s one replica serves on a 2-core machine: an unsaturated stack.
 const RATE = envPositiveInt('RATE', 100);
@@ -33,16 +40,24 @@ export const options = {
     // A dropped iteration is a request the stack never received at the planned time: the latency figures then
     // describe a lower rate than RATE. The threshold also makes the summary always print the count (0 when none).
     dropped_iterations: ['count==0'],
+    ...(MIX === 'mixed' ? operationThresholds : {}),
   },
 };
 
-/** Logs in once; every VU reuses this session. */
+/**
+ * Logs in once; every VU reuses this session (with MIX=mixed, also the ids of recipes to read).
+ * @returns {import('./lib/session.js').Session | import('./lib/mixed-operations.js').MixedSetup}
+ */
 export function setup() {
-  return login(target);
+  return MIX === 'mixed' ? mixedSetup() : login(target);
 }
 
-/** @param {import('./lib/session.js').Session} session */
-export default function (session) {
-  const res = http.get(`${target.baseUrl}/api/v1/recipes`, authParams(session, 'GET /api/v1/recipes'));
+/** @param {import('./lib/mixed-operations.js').MixedSetup} data */
+export default function (data) {
+  if (MIX === 'mixed') {
+    mixedIteration(data);
+    return;
+  }
+  const res = http.get(`${target.baseUrl}/api/v1/recipes`, authParams(data, 'GET /api/v1/recipes'));
   checkRecipeList(res);
 }

@@ -1,7 +1,5 @@
 import { check } from 'k6';
-
-/** Recipes per list page when no `limit` is given (the API's default page size). */
-export const PAGE_SIZE = 100;
+import { PAGE_SIZE } from './demo.js';
 
 /**
  * The response body as a JSON object, or null when it is not one (an HTML error page, an empty body).

@@ -1,4 +1,5 @@
 // Settings every script shares, read once from the environment (`k6 run -e NAME=value` or exported variables).
+import { DEFAULT_DEMO_PASSWORD, DEMO_EMAIL } from './demo.js';
 
 /**
  * Returns the variable's value, or `fallback` when it is unset or empty.
@@ -43,8 +44,8 @@ export function envDuration(name, fallback) {
 /** Where the stack is and who logs in: the same defaults as the compose stack and the seed data. */
 export const target = {
   baseUrl: envString('BASE_URL', 'http://localhost:8080').replace(/\/+$/, ''),
-  email: envString('EMAIL', 'demo@example.com'),
-  password: envString('PASSWORD', 'demo-password'),
+  email: envString('EMAIL', DEMO_EMAIL),
+  password: envString('PASSWORD', DEFAULT_DEMO_PASSWORD),
 };
 
 // p(99) latency bound in ms for every script's threshold (P99_MS overrides it). On a 2-core machine one replica serves
