@@ -1,66 +1,44 @@
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { backgroundTraffic, listRecipes, login, pollUntil, request, sampleServedBy } from './support/api.js';
+import { describe, expect, test } from 'vitest';
+import {
+  containerAddress,
+  inspectContainer,
+  listRecipes,
+  login,
+  projectContainers,
+  request,
+  serviceContainer,
+  waitForRouting,
+} from '../tools/stack/index.js';
+import { backgroundTraffic, sampleServedBy } from './support/api.js';
 import { pgbouncerShow, postgresQuery } from './support/database.js';
-import { containerAddress, inspectContainer, projectContainers, serviceContainer } from './support/docker.js';
 import { backendRows, readHaproxyStats } from './support/haproxy-stats.js';
-import { prepareStack, scaleApp, startStack, stopStack, type Stack } from './support/stack.js';
+import { runningStack } from './support/stack.js';
 
-// The whole stack from compose.yaml, reached only through HAProxy's published port:
-//   127.0.0.1:<random port> -> haproxy -> app x3 -> pgbouncer -> postgres
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const REPLICAS = 3;
+// The whole stack from compose.yaml (brought up by e2e/global-setup.ts), reached only through HAProxy's port.
+const stack = runningStack();
+const REPLICAS = stack.replicas;
 // HAProxy's per-replica limit (haproxy/haproxy.cfg: server-template ... maxconn 25).
 const MAXCONN = 25;
-
-let stack: Stack | undefined;
-
-function running(): Stack {
-  if (!stack) throw new Error('the stack did not start (see beforeAll)');
-  return stack;
-}
+// A rescale is done in seconds; HAProxy then needs 2 checks 1 s apart per new replica.
+const ROUTING_TIMEOUT_MS = 90_000;
 
 /** Hostnames of the running API containers: what they report in X-Served-By. */
 async function appHostnames(): Promise<Set<string>> {
-  const containers = await projectContainers(running().project.name, { service: 'app' });
+  const containers = await projectContainers(stack.project, { service: 'app' });
   const details = await Promise.all(containers.map((c) => inspectContainer(c.Id)));
   return new Set(details.map((d) => d.Config.Hostname));
 }
 
-/** Waits until HAProxy spreads requests over exactly the running API containers, all of them. */
-async function waitForRouting(replicas: number): Promise<Set<string>> {
-  const { baseUrl } = running();
-  return pollUntil(
-    `HAProxy to route to ${replicas} replica(s)`,
-    async () => {
-      const expected = await appHostnames();
-      if (expected.size !== replicas) return undefined;
-      // Round robin over `replicas` servers: 4 rounds reach each of them several times.
-      const { servedBy, failures } = await sampleServedBy(baseUrl, replicas * 4);
-      const same = servedBy.size === expected.size && [...servedBy].every((name) => expected.has(name));
-      return failures === 0 && same ? servedBy : undefined;
-    },
-    { timeoutMs: 90_000 },
-  );
+/** Waits until HAProxy routes to `replicas` ready replicas, and returns which ones. */
+async function routedTo(replicas: number): Promise<Set<string>> {
+  return new Set((await waitForRouting(stack.baseUrl, replicas, { timeoutMs: ROUTING_TIMEOUT_MS })).servedBy);
 }
-
-beforeAll(async () => {
-  stack = await prepareStack(ROOT, `recipes-e2e-${randomBytes(4).toString('hex')}`);
-  await startStack(stack, REPLICAS);
-  await waitForRouting(REPLICAS);
-});
-
-afterAll(async () => {
-  // Runs after failures too: nothing of the project (containers, network, data volume) may outlive the suite.
-  if (stack) await stopStack(stack.project);
-});
 
 describe('the API through HAProxy', () => {
   test('the demo user logs in and pages through 100 recipes at a time', async () => {
-    const { baseUrl, demo } = running();
-    const cookie = await login(baseUrl, demo.email, demo.password);
+    const { baseUrl, demo } = stack;
+    const cookie = await login(baseUrl, demo);
 
     const first = await listRecipes(baseUrl, cookie);
     expect(first.status).toBe(200);
@@ -75,18 +53,17 @@ describe('the API through HAProxy', () => {
   });
 
   test('without a session cookie the recipes are refused with 401 problem+json', async () => {
-    const reply = await request(running().baseUrl, '/api/v1/recipes');
+    const reply = await listRecipes(stack.baseUrl, undefined);
     expect(reply.status).toBe(401);
     expect(reply.contentType).toContain('application/problem+json');
     expect(reply.servedBy).toBeTruthy();
   });
 
   test('answers travel app -> PgBouncer -> Postgres', async () => {
-    const current = running();
-    const { baseUrl, demo, db } = current;
-    const cookie = await login(baseUrl, demo.email, demo.password);
+    const { baseUrl, demo, db } = stack;
+    const cookie = await login(baseUrl, demo);
     const queries = async () => {
-      const stats = (await pgbouncerShow(current, 'STATS')).find((row) => row.database === db.name);
+      const stats = (await pgbouncerShow(stack, 'STATS')).find((row) => row.database === db.name);
       return Number(stats?.total_query_count ?? 0);
     };
 
@@ -96,7 +73,7 @@ describe('the API through HAProxy', () => {
     // Each list request runs at least one query through PgBouncer's pool for this database.
     expect((await queries()) - before).toBeGreaterThanOrEqual(requests);
 
-    const pools = await pgbouncerShow(current, 'POOLS');
+    const pools = await pgbouncerShow(stack, 'POOLS');
     const pool = pools.find((row) => row.database === db.name && row.user === db.user);
     expect(pool, 'PgBouncer pool for the API database').toBeDefined();
     const serverConnections = ['sv_active', 'sv_idle', 'sv_used', 'sv_tested', 'sv_login'].reduce(
@@ -107,9 +84,9 @@ describe('the API through HAProxy', () => {
     expect(serverConnections).toBeLessThanOrEqual(25);
 
     // Every client of the API database that Postgres sees (other than this query itself) is PgBouncer.
-    const pgbouncerAddress = await containerAddress((await serviceContainer(current.project.name, 'pgbouncer')).Id);
+    const pgbouncerAddress = await containerAddress((await serviceContainer(stack.project, 'pgbouncer')).Id);
     const clients = await postgresQuery(
-      current,
+      stack,
       `select distinct host(client_addr) as address from pg_stat_activity
         where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()`,
     );
@@ -117,9 +94,8 @@ describe('the API through HAProxy', () => {
   });
 
   test('concurrent reads and writes through the transaction pool all succeed and land in Postgres', async () => {
-    const current = running();
-    const { baseUrl, demo } = current;
-    const cookie = await login(baseUrl, demo.email, demo.password);
+    const { baseUrl, demo } = stack;
+    const cookie = await login(baseUrl, demo);
     const json = { cookie, 'content-type': 'application/json' };
     const tag = `e2e-${randomBytes(3).toString('hex')}`;
     const writers = 30;
@@ -147,7 +123,7 @@ describe('the API through HAProxy', () => {
     expect(outcomes.filter((codes) => codes.join() !== '201,200,200,200,204')).toEqual([]);
 
     const [row] = await postgresQuery(
-      current,
+      stack,
       `select count(*) as kept, count(*) filter (where servings = 2) as updated from recipes where '${tag}' = any(tags)`,
     );
     expect(row).toEqual({ kept: String(writers / 2), updated: String(writers / 2) });
@@ -156,25 +132,24 @@ describe('the API through HAProxy', () => {
 
 describe('replicas behind HAProxy', () => {
   test(`all ${REPLICAS} replicas answer (X-Served-By)`, async () => {
-    const { servedBy, failures } = await sampleServedBy(running().baseUrl, REPLICAS * 4);
+    const { servedBy, failures } = await sampleServedBy(stack.baseUrl, REPLICAS * 4);
     expect(failures).toBe(0);
     expect(servedBy).toEqual(await appHostnames());
     expect(servedBy.size).toBe(REPLICAS);
   });
 
   test('scaling to 1 and back to 3 reroutes traffic, loses no request and does not restart HAProxy', async () => {
-    const current = running();
-    const haproxyId = (await serviceContainer(current.project.name, 'haproxy')).Id;
+        const haproxyId = (await serviceContainer(stack.project, 'haproxy')).Id;
     const before = await inspectContainer(haproxyId);
     // Requests keep flowing while replicas stop and start: HAProxy must retry or reroute every one of them.
-    const traffic = backgroundTraffic(current.baseUrl, { maxRequests: 20_000 });
+    const traffic = backgroundTraffic(stack.baseUrl, { maxRequests: 20_000 });
 
-    await scaleApp(current, 1);
-    const one = await waitForRouting(1);
+    await stack.compose.scale(1);
+    const one = await routedTo(1);
     expect(one.size).toBe(1);
 
-    await scaleApp(current, REPLICAS);
-    const three = await waitForRouting(REPLICAS);
+    await stack.compose.scale(REPLICAS);
+    const three = await routedTo(REPLICAS);
     expect(three).toEqual(await appHostnames());
 
     const { sent, failures } = await traffic.stop();
@@ -188,8 +163,8 @@ describe('replicas behind HAProxy', () => {
   });
 
   test(`200 concurrent requests, over ${REPLICAS} x maxconn ${MAXCONN}, queue in HAProxy and all succeed`, async () => {
-    const { baseUrl, demo, stats } = running();
-    const cookie = await login(baseUrl, demo.email, demo.password);
+    const { baseUrl, demo, stats } = stack;
+    const cookie = await login(baseUrl, demo);
     const concurrent = 200;
 
     const replies = await Promise.all(Array.from({ length: concurrent }, () => listRecipes(baseUrl, cookie)));

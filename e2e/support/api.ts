@@ -1,46 +1,5 @@
-// Small HTTP client for the API as seen through HAProxy's published port.
-
-const REQUEST_TIMEOUT_MS = 60_000;
-
-export interface Reply<T = unknown> {
-  status: number;
-  contentType: string;
-  servedBy: string | null;
-  body: T;
-}
-
-/** Sends one request and reads the whole body (JSON when the response says so). */
-export async function request<T = unknown>(baseUrl: string, path: string, init: RequestInit = {}): Promise<Reply<T>> {
-  const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...init });
-  const contentType = res.headers.get('content-type') ?? '';
-  const body = (contentType.includes('json') ? await res.json() : await res.text()) as T;
-  return { status: res.status, contentType, servedBy: res.headers.get('x-served-by'), body };
-}
-
-/** Logs in and returns the Cookie header value that carries the session. */
-export async function login(baseUrl: string, email: string, password: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`login as ${email} answered ${res.status}`);
-  const session = res.headers.getSetCookie().find((cookie) => cookie.startsWith('sessionid='));
-  if (!session) throw new Error('login set no sessionid cookie');
-  return session.split(';')[0] ?? session;
-}
-
-export interface RecipePage {
-  recipes: Array<{ id: number; name: string; team_id: number }>;
-  next_cursor: string | null;
-}
-
-/** GET /api/v1/recipes with the session cookie. */
-export function listRecipes(baseUrl: string, cookie: string, query = ''): Promise<Reply<RecipePage>> {
-  return request<RecipePage>(baseUrl, `/api/v1/recipes${query}`, { headers: { cookie } });
-}
+// Traffic helpers of the e2e tests, on top of the shared API client (tools/stack/api.ts).
+import { request } from '../../tools/stack/index.js';
 
 /** Which replicas answer `count` sequential GET /healthz requests (X-Served-By), and how many failed. */
 export async function sampleServedBy(

@@ -1,4 +1,4 @@
-import { execInContainer, serviceContainer } from './docker.js';
+import { execInContainer, serviceContainer } from '../../tools/stack/index.js';
 import type { Stack } from './stack.js';
 
 export type Row = Record<string, string>;
@@ -38,7 +38,7 @@ function parseCsv(text: string): Row[] {
  * the databases over the compose network without publishing their ports.
  */
 async function psql(stack: Stack, args: string[], sql: string): Promise<Row[]> {
-  const postgres = await serviceContainer(stack.project.name, 'postgres');
+  const postgres = await serviceContainer(stack.project, 'postgres');
   const output = await execInContainer(postgres.Id, ['psql', '--csv', '-v', 'ON_ERROR_STOP=1', ...args, '-c', sql], {
     PGPASSWORD: stack.db.password,
   });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { WriteStream } from 'node:fs';
+import { PassThrough, type Writable } from 'node:stream';
 
 /** Exit code and combined output of a finished command. */
 export interface CommandResult {
@@ -17,6 +18,8 @@ export interface RunCommandOptions {
   signal?: AbortSignal;
   /** Kills the command after this long. */
   timeoutMs?: number;
+  /** Called with the process id once the command started (e.g. to sample its CPU). */
+  onSpawn?: (pid: number) => void;
 }
 
 /** Runs a command to completion without a shell and returns its exit status and output; never throws on exit codes. */
@@ -24,6 +27,7 @@ export function runCommand(command: string, args: readonly string[], options: Ru
   return new Promise((resolve) => {
     let output = '';
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const collect = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
       options.log?.write(chunk);
@@ -53,4 +57,15 @@ export function runCommand(command: string, args: readonly string[], options: Ru
 /** The last lines of a command's output, for error messages. */
 export function tail(output: string, lines = 15): string {
   return output.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** A stream that keeps what is written to it, and copies it to `copy` when given. */
+export function captured(copy?: Writable): { stream: Writable; text(): string } {
+  const chunks: Buffer[] = [];
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    copy?.write(chunk);
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }

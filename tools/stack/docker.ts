@@ -1,0 +1,208 @@
+// The one Docker client of the kit's tools (dockerode over the engine's socket): the bench and the end-to-end
+// tests find, inspect, read and exec into containers through these functions only.
+import type { Writable } from 'node:stream';
+import Docker from 'dockerode';
+import { captured } from './processes.js';
+
+export type ContainerSummary = Docker.ContainerInfo;
+export type ContainerDetails = Docker.ContainerInspectInfo;
+
+/** The subset of a container stats reading the tools read, in the shapes of cgroup v1 and v2 alike. */
+export interface ContainerStats {
+  read: string;
+  cpu_stats: CpuStats;
+  precpu_stats?: Partial<CpuStats>;
+  memory_stats: MemoryStats;
+}
+
+export interface CpuStats {
+  cpu_usage: { total_usage: number; percpu_usage?: number[] };
+  system_cpu_usage?: number;
+  online_cpus?: number;
+}
+
+export interface MemoryStats {
+  usage?: number;
+  limit?: number;
+  stats?: Record<string, number>;
+}
+
+// Compose puts these labels on everything it creates, in v1 and v2 alike (the container names differ:
+// v1 `<project>_<service>_<n>`, v2 `<project>-<service>-<n>`), so containers are always found by label.
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
+const COMPOSE_ONEOFF_LABEL = 'com.docker.compose.oneoff';
+
+let client: Docker | undefined;
+
+/** The engine client; dockerode reads DOCKER_HOST like the docker CLI does, else the default socket. */
+export function docker(): Docker {
+  client ??= new Docker();
+  return client;
+}
+
+/** Where the engine is expected, for messages. */
+export function dockerEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+}
+
+/** The engine's version, as `docker version` shows for the server; throws a clear error when it does not answer. */
+export async function engineVersion(): Promise<string> {
+  try {
+    const version = await docker().version();
+    return `${version.Version} (API ${version.ApiVersion})`;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`the Docker engine does not answer at ${dockerEndpoint()} (${reason}); start it first`, { cause: error });
+  }
+}
+
+/** The compose service a container belongs to. */
+export function serviceOf(container: Pick<ContainerSummary, 'Labels'>): string {
+  return container.Labels[COMPOSE_SERVICE_LABEL] ?? 'unknown';
+}
+
+/** A container's name without the leading slash. */
+export function containerName(container: Pick<ContainerSummary, 'Names' | 'Id'>): string {
+  const name = container.Names[0];
+  return name === undefined ? container.Id.slice(0, 12) : name.replace(/^\//, '');
+}
+
+/** Containers of a compose project (running only, unless `all`), optionally of one service. */
+export async function projectContainers(
+  project: string,
+  options: { service?: string; all?: boolean } = {},
+): Promise<ContainerSummary[]> {
+  const label = [`${COMPOSE_PROJECT_LABEL}=${project}`];
+  if (options.service !== undefined) label.push(`${COMPOSE_SERVICE_LABEL}=${options.service}`);
+  return docker().listContainers({ all: options.all ?? false, filters: { label } });
+}
+
+/** The single running container of a service; throws when there is none or more than one. */
+export async function serviceContainer(project: string, service: string): Promise<ContainerSummary> {
+  const found = await projectContainers(project, { service });
+  if (found.length !== 1 || found[0] === undefined) {
+    throw new Error(`expected one running ${service} container in compose project ${project}, found ${found.length}`);
+  }
+  return found[0];
+}
+
+/** `docker inspect` of one container. */
+export function inspectContainer(id: string): Promise<ContainerDetails> {
+  return docker().getContainer(id).inspect();
+}
+
+/** The container's address on its (single) compose network. */
+export async function containerAddress(id: string): Promise<string> {
+  const networks = Object.values((await inspectContainer(id)).NetworkSettings.Networks);
+  const address = networks[0]?.IPAddress;
+  if (networks.length !== 1 || !address) throw new Error(`container ${id} is not on exactly one network`);
+  return address;
+}
+
+/** The compose project whose running container publishes `port` on the host, if any. */
+export async function projectPublishingPort(port: number): Promise<string | undefined> {
+  const containers = await docker().listContainers({ filters: { status: ['running'] } });
+  const owner = containers.find((container) => container.Ports.some((published) => published.PublicPort === port));
+  return owner?.Labels[COMPOSE_PROJECT_LABEL];
+}
+
+/** One stats reading, without waiting for the daemon's own second reading (callers diff their own readings). */
+export async function readContainerStats(id: string): Promise<ContainerStats> {
+  // dockerode's own type describes cgroup v1 only and marks optional fields required; this is what is read.
+  return (await docker().getContainer(id).stats({ stream: false, 'one-shot': true })) as unknown as ContainerStats;
+}
+
+/** Runs a command inside a running container, like `docker exec`; returns stdout, throws unless it exits 0. */
+export async function execInContainer(id: string, command: string[], env: Record<string, string> = {}): Promise<string> {
+  const container = docker().getContainer(id);
+  const exec = await container.exec({
+    Cmd: command,
+    Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const stdout = captured();
+  const stderr = captured();
+  docker().modem.demuxStream(stream, stdout.stream, stderr.stream);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('end', resolve);
+    stream.once('error', reject);
+  });
+  const { ExitCode } = await exec.inspect();
+  if (ExitCode !== 0) {
+    throw new Error(`\`${command.join(' ')}\` in ${id.slice(0, 12)} exited ${ExitCode}: ${stderr.text() || stdout.text()}`);
+  }
+  return stdout.text();
+}
+
+/** What is left of a compose project: containers (in any state), networks and volumes, by name. */
+export async function projectLeftovers(project: string): Promise<string[]> {
+  const filters = { label: [`${COMPOSE_PROJECT_LABEL}=${project}`] };
+  const [containers, networks, volumes] = await Promise.all([
+    docker().listContainers({ all: true, filters }),
+    docker().listNetworks({ filters }),
+    docker().listVolumes({ filters }),
+  ]);
+  return [
+    ...containers.map((c) => `container ${c.Names.join(',')}`),
+    ...networks.map((n) => `network ${n.Name}`),
+    ...(volumes.Volumes ?? []).map((v) => `volume ${v.Name}`),
+  ];
+}
+
+/** A one-off container to run next to a compose project's services, counted as one of them (like `compose run`). */
+export interface OneOffContainer {
+  project: string;
+  service: string;
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  /** Host folder -> container folder (":ro" suffix allowed on the container side). */
+  binds: string[];
+  /** Network to join: the compose project's network, so services answer by name. */
+  network: string;
+  /** Runs as this uid:gid, so files it writes into bound folders belong to the caller. */
+  user: string;
+  output: Writable;
+  signal?: AbortSignal;
+}
+
+/** Runs a one-off container to completion and removes it; returns its exit code. */
+export async function runOneOff(options: OneOffContainer): Promise<number> {
+  const container = await docker().createContainer({
+    Image: options.image,
+    Cmd: options.command,
+    Env: Object.entries(options.env).map(([name, value]) => `${name}=${value}`),
+    User: options.user,
+    Labels: {
+      [COMPOSE_PROJECT_LABEL]: options.project,
+      [COMPOSE_SERVICE_LABEL]: options.service,
+      [COMPOSE_ONEOFF_LABEL]: 'True',
+    },
+    HostConfig: { Binds: options.binds, NetworkMode: options.network, Init: true },
+  });
+  const stop = (): void => void container.kill({ signal: 'SIGINT' }).catch(() => undefined);
+  try {
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const ended = new Promise<void>((resolve) => stream.once('end', resolve));
+    docker().modem.demuxStream(stream, options.output, options.output);
+    options.signal?.addEventListener('abort', stop, { once: true });
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    await ended;
+    return StatusCode;
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** The network a compose service's container is attached to (its project's network). */
+export async function serviceNetwork(project: string, service: string): Promise<string> {
+  const { Id } = await serviceContainer(project, service);
+  const networks = Object.keys((await inspectContainer(Id)).NetworkSettings.Networks);
+  if (networks.length !== 1 || networks[0] === undefined) throw new Error(`the ${service} container is not on exactly one network`);
+  return networks[0];
+}

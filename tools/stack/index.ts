@@ -1,0 +1,30 @@
+// One copy of every operation on the stack, shared by the bench (bench/), the end-to-end tests (e2e/) and any
+// other tool: compose v1/v2, the Docker client, "HAProxy routes to N ready replicas", the demo user, and k6.
+export { APP_SERVICE, ComposeProject, composeVersion, detectComposeCli, parseComposeCli } from './compose.js';
+export type { ComposeCli } from './compose.js';
+export {
+  COMPOSE_PROJECT_LABEL,
+  COMPOSE_SERVICE_LABEL,
+  containerAddress,
+  containerName,
+  docker,
+  engineVersion,
+  execInContainer,
+  inspectContainer,
+  projectContainers,
+  projectLeftovers,
+  projectPublishingPort,
+  readContainerStats,
+  serviceContainer,
+  serviceOf,
+} from './docker.js';
+export type { ContainerDetails, ContainerStats, ContainerSummary, CpuStats, MemoryStats } from './docker.js';
+export { PAGE_SIZE, demoUser, demoUserSeededWith, listRecipes, login, request } from './api.js';
+export type { Credentials, RecipePage, Reply } from './api.js';
+export { waitForRouting } from './routing.js';
+export type { Routing } from './routing.js';
+export { K6_DIR, K6_THRESHOLDS_CROSSED, binaryK6, findOnPath, imageK6, pinnedK6Image } from './k6.js';
+export type { K6Result, K6Run, K6Runner } from './k6.js';
+export { runCommand, tail } from './processes.js';
+export { parseK6Summary } from './k6-summary.js';
+export type { K6Figures, LatencyMs } from './k6-summary.js';

@@ -1,0 +1,156 @@
+// Runs the kit's k6 scripts against a stack: with a k6 binary on this machine, or else in the k6 image that
+// compose.yaml pins (its `k6` service), as a one-off container on the stack's network.
+import { createWriteStream } from 'node:fs';
+import { access, constants, readFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { captured, runCommand, tail } from './processes.js';
+import { runOneOff, serviceNetwork } from './docker.js';
+import { parseK6Summary, type K6Figures } from './k6-summary.js';
+
+/** The folder holding the k6 scripts (k6/recipes.js, k6/open-model.js, k6/mixed.js). */
+export const K6_DIR = fileURLToPath(new URL('../../k6/', import.meta.url));
+const COMPOSE_FILE = fileURLToPath(new URL('../../compose.yaml', import.meta.url));
+
+// HAProxy as the k6 container reaches it: compose.yaml's service name and the port it listens on inside the network.
+const HAPROXY_IN_NETWORK = 'http://haproxy:8080';
+// k6 exits 99 when a threshold was crossed: the run happened and its figures stand, the verdict is "failed".
+export const K6_THRESHOLDS_CROSSED = 99;
+
+/** One `k6 run` of a script; files are written into `outDir`. */
+export interface K6Run {
+  /** File name under k6/, e.g. "recipes.js". */
+  script: string;
+  /** Script settings (VUS, DURATION, RATE, EMAIL, PASSWORD...); BASE_URL is set by the runner. */
+  env: Record<string, string>;
+  outDir: string;
+  /** `--summary-export` file, under outDir. */
+  summaryFile: string;
+  /** k6's console output, under outDir. */
+  logFile: string;
+  /** The web dashboard's HTML report, under outDir; none when left out. */
+  dashboardFile?: string;
+  /** The load's planned length (the script's DURATION), for the dashboard's sampling period. */
+  durationMs: number;
+  /** The longest the run may take, setup and summary included. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Called with the k6 process id when k6 runs on this machine (for CPU sampling). */
+  onProcess?: (pid: number) => void;
+}
+
+/** How k6 runs: a binary here, or the pinned image in a container. */
+export interface K6Runner {
+  kind: 'binary' | 'image';
+  /** e.g. "k6 v1.8.1 (...)" and where it came from. */
+  version: string;
+  /** Where the scripts send their requests. */
+  baseUrl: string;
+  /** Runs one script and reads its summary; throws when k6 itself failed (anything but passed or crossed thresholds). */
+  run(run: K6Run): Promise<K6Result>;
+}
+
+/** A finished k6 run: whether every threshold held (exit 0) and its figures. */
+export interface K6Result {
+  thresholdsPassed: boolean;
+  figures: K6Figures;
+}
+
+/** Absolute path of `command` when it is on PATH. */
+export async function findOnPath(command: string, path = process.env.PATH ?? ''): Promise<string | undefined> {
+  for (const dir of path.split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, command);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+/** The k6 image compose.yaml pins for its `k6` service, e.g. "grafana/k6:1.8.1". */
+export async function pinnedK6Image(composeFile = COMPOSE_FILE): Promise<string> {
+  const match = /^\s*image:\s*["']?(grafana\/k6:[^\s"'#]+)/m.exec(await readFile(composeFile, 'utf8'));
+  if (match?.[1] === undefined) throw new Error(`no "image: grafana/k6:<tag>" line in ${composeFile}`);
+  return match[1];
+}
+
+/**
+ * The web dashboard writes its HTML report at the end and opens no port (-1). It aggregates per period and writes a
+ * report only after two periods (k6's default period is 10 s); one period per 30 s of run, at least 1 s, gives every
+ * run of 2 s or more its report with about 30 points per chart.
+ */
+export function dashboardEnv(dashboardPath: string | undefined, durationMs: number): Record<string, string> {
+  if (dashboardPath === undefined) return {};
+  const periodS = Math.max(1, Math.round(durationMs / 30_000));
+  return { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '-1', K6_WEB_DASHBOARD_PERIOD: `${periodS}s`, K6_WEB_DASHBOARD_EXPORT: dashboardPath };
+}
+
+/** Reads the summary of a run that exited `code`; throws with k6's last lines when k6 itself failed. */
+async function finish(code: number | null, run: K6Run, what: string, output: string): Promise<K6Result> {
+  if (code !== 0 && code !== K6_THRESHOLDS_CROSSED) throw new Error(`${what} failed (exit ${code}):\n${tail(output)}`);
+  const summary: unknown = JSON.parse(await readFile(join(run.outDir, run.summaryFile), 'utf8'));
+  return { thresholdsPassed: code === 0, figures: parseK6Summary(summary) };
+}
+
+/** k6 on this machine, sending to `baseUrl` (HAProxy's published port). */
+export async function binaryK6(k6Path: string, baseUrl: string): Promise<K6Runner> {
+  const version = await runCommand(k6Path, ['version'], { timeoutMs: 15_000 });
+  if (version.code !== 0) throw new Error(`${k6Path} version failed:\n${tail(version.output)}`);
+  return {
+    kind: 'binary',
+    version: `${version.output.trim().split('\n')[0] ?? 'k6'} (${k6Path})`,
+    baseUrl,
+    async run(run) {
+      const log = createWriteStream(join(run.outDir, run.logFile));
+      const args = ['run', '--quiet', '--no-color', '--summary-export', join(run.outDir, run.summaryFile), join(K6_DIR, run.script)];
+      const result = await runCommand(k6Path, args, {
+        env: { ...process.env, ...run.env, BASE_URL: baseUrl, ...dashboardEnv(run.dashboardFile && join(run.outDir, run.dashboardFile), run.durationMs) },
+        log,
+        timeoutMs: run.timeoutMs,
+        ...(run.signal === undefined ? {} : { signal: run.signal }),
+        ...(run.onProcess === undefined ? {} : { onSpawn: run.onProcess }),
+      });
+      await new Promise((resolve) => log.end(resolve));
+      run.signal?.throwIfAborted();
+      return finish(result.code, run, `k6 run ${run.script}`, result.output);
+    },
+  };
+}
+
+/**
+ * k6 from `image` in a one-off container on the compose project's network, sending to HAProxy by service name.
+ * The container counts as the project's `k6` service, so the bench's resource sampling includes it.
+ */
+export async function imageK6(image: string, project: string): Promise<K6Runner> {
+  const network = await serviceNetwork(project, 'haproxy');
+  const user = `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
+  const oneOff = { project, service: 'k6', image, network, user };
+  const printed = captured();
+  const code = await runOneOff({ ...oneOff, command: ['version'], env: {}, binds: [], output: printed.stream });
+  if (code !== 0) throw new Error(`k6 version in ${image} failed (exit ${code}): ${printed.text()}`);
+  return {
+    kind: 'image',
+    version: `${printed.text().trim().split('\n')[0] ?? 'k6'} (image ${image})`,
+    baseUrl: HAPROXY_IN_NETWORK,
+    async run(run) {
+      const log = createWriteStream(join(run.outDir, run.logFile));
+      const output = captured(log);
+      const timeout = AbortSignal.timeout(run.timeoutMs);
+      const status = await runOneOff({
+        ...oneOff,
+        command: ['run', '--quiet', '--no-color', '--summary-export', `/results/${run.summaryFile}`, `/scripts/${run.script}`],
+        env: { ...run.env, BASE_URL: HAPROXY_IN_NETWORK, ...dashboardEnv(run.dashboardFile && `/results/${run.dashboardFile}`, run.durationMs) },
+        binds: [`${K6_DIR}:/scripts:ro`, `${run.outDir}:/results`],
+        output: output.stream,
+        signal: run.signal === undefined ? timeout : AbortSignal.any([run.signal, timeout]),
+      });
+      await new Promise((resolve) => log.end(resolve));
+      run.signal?.throwIfAborted();
+      return finish(status, run, `k6 run ${run.script} in ${image}`, output.text());
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/** Replicas HAProxy routed to, and how long it took until it did. */
+export interface Routing {
+  servedBy: string[];
+  waitedMs: number;
+}
+
+/**
+ * "HAProxy routes to N ready replicas": requests to /readyz through HAProxy all answer 200 and are spread over
+ * exactly `replicas` distinct API containers (X-Served-By), in two consecutive rounds. Gives up after `timeoutMs`.
+ */
+export async function waitForRouting(
+  baseUrl: string,
+  replicas: number,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<Routing> {
+  const started = Date.now();
+  let goodRounds = 0;
+  let lastProblem = 'no round completed';
+  // Enough concurrent requests per round that round-robin reaches every server at least once.
+  const perRound = Math.max(8, replicas * 6);
+  while (Date.now() - started < options.timeoutMs) {
+    options.signal?.throwIfAborted();
+    const answers = await Promise.all(
+      Array.from({ length: perRound }, async () => {
+        try {
+          const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(5_000) });
+          await res.arrayBuffer();
+          return { status: res.status, servedBy: res.headers.get('x-served-by') };
+        } catch {
+          return { status: 0, servedBy: null };
+        }
+      }),
+    );
+    const failures = answers.filter((answer) => answer.status !== 200).length;
+    const servedBy = [...new Set(answers.flatMap((answer) => (answer.servedBy === null ? [] : [answer.servedBy])))].sort();
+    if (failures === 0 && servedBy.length === replicas) {
+      goodRounds += 1;
+      if (goodRounds === 2) return { servedBy, waitedMs: Date.now() - started };
+    } else {
+      goodRounds = 0;
+      const answering = `${servedBy.length} replica(s) answered (${servedBy.join(', ') || 'none'})`;
+      lastProblem =
+        failures > 0
+          ? `${failures} of ${perRound} requests to /readyz failed; ${answering}`
+          : `every request to /readyz succeeded, but ${answering}`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`HAProxy at ${baseUrl} did not route to ${replicas} ready replica(s) within ${Math.round(options.timeoutMs / 1000)} s: ${lastProblem}`);
+}
