@@ -13,6 +13,8 @@
 #   DEBIAN_MIRROR         Debian mirror for debootstrap (default: the one apt uses here)
 #   OFFLINE_BASE_IMAGE    name for the imported base (default: debian:bookworm-slim); another
 #                         name, with other cache and compose files, tests this script in isolation
+#   K6_BIN                the k6 binary the grafana/k6 stand-in is made of (default: `k6` on PATH);
+#                         its version must be the image's tag, else the stand-in is skipped
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -99,13 +101,14 @@ read_pinned_names() {
   [ -f "$compose_file" ] || die "no compose file at $compose_file: the pinned postgres, pgbouncer and haproxy names are read from its image: lines (set OFFLINE_COMPOSE_FILE to use another file)"
   [ -f "$dockerfile" ] || die "no Dockerfile at $dockerfile: the node image name is read from its ARG NODE_IMAGE= line (set OFFLINE_DOCKERFILE to use another file)"
 
-  postgres_image="" pgbouncer_image="" haproxy_image="" node_image=""
+  postgres_image="" pgbouncer_image="" haproxy_image="" node_image="" k6_image=""
   local name
   while IFS= read -r name; do
     case "$name" in
       postgres:*) postgres_image="$name" ;;
       edoburu/pgbouncer:*) pgbouncer_image="$name" ;;
       haproxy:*) haproxy_image="$name" ;;
+      grafana/k6:*) k6_image="$name" ;;
       *) note "not built offline: $name" ;;
     esac
   done < <(compose_images "$compose_file" | sort -u)
@@ -120,6 +123,7 @@ read_pinned_names() {
   note "pgbouncer: $pgbouncer_image"
   note "haproxy:   $haproxy_image"
   note "node:      $node_image"
+  note "k6:        ${k6_image:-none}"
 }
 
 # --- 3. base image from debootstrap -------------------------------------------------------------
@@ -321,8 +325,8 @@ build_stand_in() {
   cp -a "$images_dir/$name/." "$context/"
   for ((i = 0; i < ${#payloads[@]}; i += 2)); do
     mkdir -p "$(dirname "$context/${payloads[i + 1]}")"
-    # hard links: same filesystem, no copy of the binaries
-    cp -al "${payloads[i]}" "$context/${payloads[i + 1]}"
+    # hard links where the payload is on the same filesystem (no copy of the binaries), a copy otherwise
+    cp -al "${payloads[i]}" "$context/${payloads[i + 1]}" 2>/dev/null || cp -a "${payloads[i]}" "$context/${payloads[i + 1]}"
   done
   local previous
   previous="$(docker image inspect --format '{{ .Id }}' "$image" 2>/dev/null || true)"
@@ -393,6 +397,27 @@ build_node() {
     --build-arg "NODE_VERSION=$node_version" --build-arg "NPM_VERSION=$npm_version"
 }
 
+# The k6 image (compose.yaml's `k6` service, and the bench when k6 is not on PATH) from a k6 binary on this
+# machine: no Debian or npm package carries k6, so without a binary of the pinned version the stand-in is skipped.
+build_k6() {
+  [ -n "$k6_image" ] || return 0
+  local tag="${k6_image#*:}" k6_bin version
+  step "stand-in $k6_image (a k6 $tag binary from this machine)"
+  k6_bin="${K6_BIN:-$(command -v k6 || true)}"
+  if [ -z "$k6_bin" ] || [ ! -x "$k6_bin" ]; then
+    note "skipped: no k6 binary (set K6_BIN or put k6 on PATH); the bench then needs k6 on PATH"
+    return 0
+  fi
+  version="$("$k6_bin" version 2>/dev/null | awk 'NR == 1 { print $2 }')"
+  if [ "$version" != "v$tag" ]; then
+    note "skipped: $k6_bin is k6 ${version:-of unknown version}, not v$tag (set K6_BIN to a k6 $tag binary)"
+    return 0
+  fi
+  current_hash="$(definition_hash k6 "$tag" "$(sha256sum <"$k6_bin")")"
+  needs_build "$k6_image" "$current_hash" || return 0
+  build_stand_in k6 "$k6_image" --payload "$k6_bin" k6 --build-arg "K6_VERSION=$tag"
+}
+
 main() {
   install_host_packages
   start_docker_engine
@@ -409,9 +434,11 @@ main() {
   build_debian_stand_in pgbouncer "$pgbouncer_image" PGBOUNCER_VERSION
   build_debian_stand_in haproxy "$haproxy_image" HAPROXY_VERSION
   build_node
+  build_k6
   step "done"
   local image
-  for image in "$base_image" "$postgres_image" "$pgbouncer_image" "$haproxy_image" "$node_image"; do
+  for image in "$base_image" "$postgres_image" "$pgbouncer_image" "$haproxy_image" "$node_image" ${k6_image:+"$k6_image"}; do
+    docker image inspect "$image" >/dev/null 2>&1 || continue
     note "$image  $(docker image inspect --format '{{ .Size }}' "$image" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
   done
 }
