@@ -1,8 +1,11 @@
 /** One replica count's figures on the chart. */
 export interface ChartPoint {
   replicas: number;
+  /** Closed-model throughput and p99. */
   requestsPerSecond: number;
   p99Ms: number;
+  /** p99 of the open-model run (requests arriving at a fixed rate below capacity); absent or NaN when not run. */
+  openP99Ms?: number;
 }
 
 /** Axis ticks from 0 to a round top value at or above `max`: steps of 1, 2 or 5 times a power of ten. */
@@ -30,15 +33,20 @@ const WIDTH = 800;
 const HEIGHT = 340;
 const PANEL = { width: 360, top: 50, bottom: 280, left: 60 };
 
-interface Panel {
-  title: string;
+interface Series {
+  name: string;
   color: string;
   values: number[];
+}
+
+interface Panel {
+  title: string;
+  series: Series[];
   offsetX: number;
 }
 
 function renderPanel(panel: Panel, replicas: number[]): string {
-  const finite = panel.values.filter((value) => Number.isFinite(value));
+  const finite = panel.series.flatMap((series) => series.values).filter((value) => Number.isFinite(value));
   const ticks = niceTicks(finite.length === 0 ? 0 : Math.max(...finite));
   const top = ticks[ticks.length - 1] as number;
   const step = (ticks[1] as number) - (ticks[0] as number);
@@ -62,18 +70,34 @@ function renderPanel(panel: Panel, replicas: number[]): string {
   const xLabels = replicas
     .map((count, index) => `<text x="${x(index).toFixed(1)}" y="${PANEL.bottom + 20}" text-anchor="middle">${count}</text>`)
     .join('');
-  const points = panel.values.flatMap((value, index) => (Number.isFinite(value) ? [{ px: x(index), py: y(value), value }] : []));
-  const line =
-    points.length > 1
-      ? `<polyline fill="none" stroke="${panel.color}" stroke-width="2.5" points="${points.map((p) => `${p.px.toFixed(1)},${p.py.toFixed(1)}`).join(' ')}"/>`
+  const drawn = panel.series.map((series) => {
+    const points = series.values.flatMap((value, index) => (Number.isFinite(value) ? [{ px: x(index), py: y(value), value }] : []));
+    const line =
+      points.length > 1
+        ? `<polyline fill="none" stroke="${series.color}" stroke-width="2.5" points="${points.map((p) => `${p.px.toFixed(1)},${p.py.toFixed(1)}`).join(' ')}"/>`
+        : '';
+    const dots = points
+      .map(
+        (p) =>
+          `<circle cx="${p.px.toFixed(1)}" cy="${p.py.toFixed(1)}" r="4.5" fill="${series.color}"/>` +
+          `<text x="${p.px.toFixed(1)}" y="${(p.py - 10).toFixed(1)}" text-anchor="middle" font-weight="bold">${label(p.value)}</text>`,
+      )
+      .join('\n    ');
+    return { line, dots, shown: points.length > 0 };
+  });
+  // A legend only where a panel has more than one series with something to show.
+  const legend =
+    drawn.filter((series) => series.shown).length > 1
+      ? panel.series
+          .map(
+            (series, index) =>
+              `<rect x="${plotLeft + 10}" y="${PANEL.top + 4 + index * 16}" width="10" height="10" fill="${series.color}"/>` +
+              `<text x="${plotLeft + 26}" y="${PANEL.top + 13 + index * 16}">${escapeXml(series.name)}</text>`,
+          )
+          .join('\n    ')
       : '';
-  const dots = points
-    .map(
-      (p) =>
-        `<circle cx="${p.px.toFixed(1)}" cy="${p.py.toFixed(1)}" r="4.5" fill="${panel.color}"/>` +
-        `<text x="${p.px.toFixed(1)}" y="${(p.py - 10).toFixed(1)}" text-anchor="middle" font-weight="bold">${label(p.value)}</text>`,
-    )
-    .join('\n    ');
+  const line = drawn.map((series) => series.line).join('');
+  const dots = drawn.map((series) => series.dots).filter((text) => text !== '').join('\n    ');
   return `  <g>
     <text x="${(plotLeft + plotRight) / 2}" y="${PANEL.top - 22}" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(panel.title)}</text>
     ${grid}
@@ -83,16 +107,27 @@ function renderPanel(panel: Panel, replicas: number[]): string {
     <text x="${(plotLeft + plotRight) / 2}" y="${PANEL.bottom + 44}" text-anchor="middle">API replicas</text>
     ${line}
     ${dots}
+    ${legend}
   </g>`;
 }
 
-/** A standalone SVG: requests/s (left) and p99 latency (right) against the number of API replicas. */
+/**
+ * A standalone SVG: requests/s (left) and p99 latency (right) against the number of API replicas; the p99 panel
+ * shows the closed-model runs and, when measured, the open-model run beside them.
+ */
 export function renderChart(points: readonly ChartPoint[]): string {
   const sorted = [...points].sort((a, b) => a.replicas - b.replicas);
   const replicas = sorted.map((point) => point.replicas);
   const panels: Panel[] = [
-    { title: 'Requests per second', color: '#1f6fb2', values: sorted.map((p) => p.requestsPerSecond), offsetX: 10 },
-    { title: 'p99 latency (ms)', color: '#c2491d', values: sorted.map((p) => p.p99Ms), offsetX: 410 },
+    { title: 'Requests per second', series: [{ name: 'closed model', color: '#1f6fb2', values: sorted.map((p) => p.requestsPerSecond) }], offsetX: 10 },
+    {
+      title: 'p99 latency (ms)',
+      series: [
+        { name: 'closed model', color: '#c2491d', values: sorted.map((p) => p.p99Ms) },
+        { name: 'open model', color: '#2e8b57', values: sorted.map((p) => p.openP99Ms ?? Number.NaN) },
+      ],
+      offsetX: 410,
+    },
   ];
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12" fill="#222">
   <title>Requests per second and p99 latency against API replicas</title>

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { parseComposeCli, type ComposeCli } from '../tools/stack/index.js';
+import type { Scenario } from './results.js';
 
 /** What one `npm run bench` invocation measures, after validation. */
 export interface BenchOptions {
@@ -7,12 +9,15 @@ export interface BenchOptions {
   vus: number;
   runs: number;
   warmupMs: number;
+  scenario: Scenario;
+  /** Open-model runs after the closed ones, at these fractions of the closed-model throughput (empty: none). */
+  open: number[];
   useRunning: boolean;
   baseUrl: string;
   /** Port HAProxy publishes on 127.0.0.1 (HAPROXY_PORT for compose), taken from --port or --base-url. */
   port: number;
   /** Compose command split into words, or null to detect it. */
-  composeCmd: string[] | null;
+  composeCmd: ComposeCli | null;
   project: string;
   outDir: string;
   help: boolean;
@@ -25,13 +30,18 @@ export class UsageError extends Error {
 
 export const USAGE = `Usage: npm run bench -- [flags]
 
-Measures the compose stack (HAProxy -> API replicas -> PgBouncer -> Postgres) at each replica count
-and writes bench-results/<timestamp>/ (results.json, report.md, chart.svg, raw outputs).
+Measures the compose stack (HAProxy -> API replicas -> PgBouncer -> Postgres) at each replica count with k6
+(the k6 on PATH, else the image compose.yaml pins) and writes bench-results/<timestamp>/ (results.json,
+report.md, chart.svg, one k6 HTML report per measured run, raw outputs).
 
   --replicas 1,2,4     API replica counts to measure, in order (default 1,2)
-  --duration 20s       measured load per run (default 20s)
-  --vus 50             concurrent virtual users / connections (default 50)
-  --runs 1             runs per replica count; the median is reported (default 1)
+  --scenario read      read: k6/recipes.js (the list page); mixed: k6/mixed.js (75% reads, 20% writes,
+                       5% deletes) (default read)
+  --duration 20s       measured load per run (default 20s, at least 2s)
+  --vus 50             concurrent virtual users in the closed-model runs (default 50)
+  --runs 1             closed-model runs per replica count; the median is reported (default 1)
+  --open 0.8           open-model runs after the closed ones, at these fractions of the closed-model
+                       requests/s, e.g. 0.5,0.8 (default 0.8; none skips them)
   --warmup 5s          unmeasured load before the runs of each replica count (default 5s; 0s skips it)
   --use-running        measure the stack that is already up instead of bringing one up (no --replicas)
   --base-url URL       where HAProxy listens (default http://127.0.0.1:8080; 127.0.0.1 or localhost only)
@@ -48,6 +58,8 @@ const DEFAULTS = {
   vus: '50',
   runs: '1',
   warmup: '5s',
+  scenario: 'read',
+  open: '0.8',
   baseUrl: 'http://127.0.0.1:8080',
   project: 'recipes-bench',
   outDir: 'bench-results',
@@ -58,6 +70,9 @@ const MAX_REPLICAS = 8;
 const MAX_VUS = 1000;
 const MAX_RUNS = 15;
 const MAX_DURATION_MS = 60 * 60 * 1000;
+// k6's web dashboard writes its HTML report only after two sampling periods; its shortest period is 1 s.
+const MIN_DURATION_MS = 2000;
+const SCENARIOS: readonly Scenario[] = ['read', 'mixed'];
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost']);
 
 /** Parses "500ms", "20s", "2m", "1m30s", "1h" into milliseconds; throws UsageError naming the flag otherwise. */
@@ -85,6 +100,21 @@ function parseInteger(text: string, flag: string, min: number, max: number): num
   const value = Number(text);
   if (value < min || value > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+/** Parses "0.5,0.8" into distinct fractions in (0, 1]; "none" is no open-model run. */
+export function parseOpenFractions(text: string): number[] {
+  if (text.trim() === 'none') return [];
+  const parts = text.split(',').map((part) => part.trim());
+  const fractions = parts.map((part) => {
+    const value = Number(part);
+    if (part === '' || !Number.isFinite(value) || value <= 0 || value > 1) {
+      throw new UsageError(`--open takes fractions of the closed-model throughput above 0 and at most 1, like 0.5,0.8 (or none), got "${text}"`);
+    }
+    return value;
+  });
+  if (new Set(fractions).size !== fractions.length) throw new UsageError(`--open lists a fraction twice: "${text}"`);
+  return fractions;
 }
 
 /** Parses "1,2,4" into distinct replica counts in the given order. */
@@ -126,6 +156,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         vus: { type: 'string' },
         runs: { type: 'string' },
         warmup: { type: 'string' },
+        scenario: { type: 'string' },
+        open: { type: 'string' },
         'use-running': { type: 'boolean' },
         'base-url': { type: 'string' },
         port: { type: 'string' },
@@ -145,7 +177,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   }
 
   const durationMs = parseDuration(values.duration ?? DEFAULTS.duration, '--duration');
-  if (durationMs < 1000 || durationMs > MAX_DURATION_MS) throw new UsageError('--duration must be between 1s and 1h');
+  if (durationMs < MIN_DURATION_MS || durationMs > MAX_DURATION_MS) throw new UsageError('--duration must be between 2s and 1h');
   const warmupMs = parseDuration(values.warmup ?? DEFAULTS.warmup, '--warmup');
   if (warmupMs > MAX_DURATION_MS) throw new UsageError('--warmup must be at most 1h');
   if (warmupMs > 0 && warmupMs < 1000) throw new UsageError('--warmup must be 0s or at least 1s');
@@ -166,11 +198,14 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     throw new UsageError(`--project must be lowercase letters, digits, "-" or "_", got "${project}"`);
   }
 
-  let composeCmd: string[] | null = null;
+  let composeCmd: ComposeCli | null = null;
   if (values['compose-cmd'] !== undefined) {
-    composeCmd = values['compose-cmd'].trim().split(/\s+/).filter((word) => word !== '');
-    if (composeCmd.length === 0) throw new UsageError('--compose-cmd must not be empty');
+    if (values['compose-cmd'].trim() === '') throw new UsageError('--compose-cmd must not be empty');
+    composeCmd = parseComposeCli(values['compose-cmd']);
   }
+
+  const scenario = (values.scenario ?? DEFAULTS.scenario) as Scenario;
+  if (!SCENARIOS.includes(scenario)) throw new UsageError(`--scenario must be ${SCENARIOS.join(' or ')}, got "${values.scenario}"`);
 
   return {
     replicas: parseReplicas(values.replicas ?? DEFAULTS.replicas),
@@ -178,6 +213,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     vus: parseInteger(values.vus ?? DEFAULTS.vus, '--vus', 1, MAX_VUS),
     runs: parseInteger(values.runs ?? DEFAULTS.runs, '--runs', 1, MAX_RUNS),
     warmupMs,
+    scenario,
+    open: parseOpenFractions(values.open ?? DEFAULTS.open),
     useRunning,
     baseUrl: baseUrl.origin,
     port,

@@ -1,8 +1,12 @@
-import type { CpuStats, MemoryStats } from './docker-engine.js';
-import { COMPOSE_SERVICE_LABEL, containerName, listProjectContainers, readContainerStats } from './docker-engine.js';
+import { readFile } from 'node:fs/promises';
+import type { CpuStats, MemoryStats } from '../tools/stack/index.js';
+import { containerName, projectContainers, readContainerStats, serviceOf } from '../tools/stack/index.js';
 import { mean, peak } from './statistics.js';
 
-/** One reading of one container, as written to the stats NDJSON file. */
+// Linux's USER_HZ, the unit of utime and stime in /proc/<pid>/stat, on every architecture Docker runs on.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** One reading of one container (or host process), as written to the stats NDJSON file. */
 export interface StatsSample {
   /** Sampling round; every container read in the same round shares it. */
   tick: number;
@@ -26,6 +30,8 @@ export interface TierStats {
   peakCpuPercent: number;
   meanCpuPercent: number;
   peakMemoryBytes: number;
+  /** CPU time the tier spent per request served: mean CPU x run duration / requests (NaN until set). */
+  cpuMsPerRequest: number;
 }
 
 /** Peak and mean of one container. */
@@ -42,6 +48,7 @@ export interface ContainerStatsSummary {
  * in that interval times the number of online CPUs, so 100 means one full core. Null when the readings cannot be compared.
  */
 export function cpuPercent(previous: Partial<CpuStats> | undefined, current: CpuStats): number | null {
+
   const prevTotal = previous?.cpu_usage?.total_usage;
   const prevSystem = previous?.system_cpu_usage;
   const curSystem = current.system_cpu_usage;
@@ -95,8 +102,20 @@ export function summarizeTiers(samples: readonly StatsSample[]): TierStats[] {
       peakCpuPercent: peak(cpu),
       meanCpuPercent: mean(cpu),
       peakMemoryBytes: peak(rounds.map((round) => round.memory)),
+      cpuMsPerRequest: Number.NaN,
     };
   });
+}
+
+/**
+ * Sets each tier's CPU time per request: its mean CPU (100% = one core) over a run of `durationS` that served
+ * `requests`. This shows where each request's CPU goes, the load generator's included.
+ */
+export function withCpuPerRequest(tiers: readonly TierStats[], load: { requests: number; durationS: number }): TierStats[] {
+  return tiers.map((tier) => ({
+    ...tier,
+    cpuMsPerRequest: load.requests > 0 ? ((tier.meanCpuPercent / 100) * load.durationS * 1000) / load.requests : Number.NaN,
+  }));
 }
 
 /** Each container's peak and mean CPU and peak memory, ordered by service then name. */
@@ -133,6 +152,7 @@ export class StatsSampler {
   #round: Promise<void> = Promise.resolve();
   #running = false;
   #errors: string[] = [];
+  readonly #processes = new Map<number, { service: string; name: string; previous?: { cpuNs: number; atNs: bigint } }>();
 
   constructor(project: string, onSample: (sample: StatsSample) => void = () => {}, intervalMs = 1000) {
     this.#project = project;
@@ -140,11 +160,17 @@ export class StatsSampler {
     this.#intervalMs = intervalMs;
   }
 
+  /** Also samples a process of this machine (the load generator when it runs here), as `service`. */
+  watchProcess(pid: number, service: string, name: string): void {
+    this.#processes.set(pid, { service, name });
+  }
+
   /** Takes a first reading (the CPU baseline) and then one per interval. */
   async start(): Promise<void> {
     this.#running = true;
     this.#samples = [];
     this.#errors = [];
+    this.#processes.clear();
     await this.#sampleOnce(false);
     this.#scheduleAt(Date.now() + this.#intervalMs);
   }
@@ -167,8 +193,9 @@ export class StatsSampler {
 
   async #sampleOnce(record: boolean): Promise<void> {
     const tick = this.#tick++;
+    await Promise.all([...this.#processes.keys()].map((pid) => this.#sampleProcess(pid, tick, record)));
     try {
-      const containers = await listProjectContainers(this.#project);
+      const containers = await projectContainers(this.#project);
       await Promise.all(
         containers.map(async (container) => {
           const stats = await readContainerStats(container.Id);
@@ -180,7 +207,7 @@ export class StatsSampler {
             time: stats.read,
             containerId: container.Id,
             container: containerName(container),
-            service: container.Labels[COMPOSE_SERVICE_LABEL] ?? 'unknown',
+            service: serviceOf(container),
             cpuPercent: cpuPercent(previous, stats.cpu_stats),
             memoryBytes: memoryWithoutCache(stats.memory_stats),
             cpuTotalNs: stats.cpu_stats.cpu_usage.total_usage,
@@ -193,6 +220,40 @@ export class StatsSampler {
       );
     } catch (error) {
       this.#errors.push(`${new Date().toISOString()} ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** One reading of a host process from /proc: CPU from utime + stime, memory as its resident set. */
+  async #sampleProcess(pid: number, tick: number, record: boolean): Promise<void> {
+    const watched = this.#processes.get(pid);
+    if (watched === undefined) return;
+    try {
+      const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')]);
+      const atNs = process.hrtime.bigint();
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpuNs = (Number(fields[11]) + Number(fields[12])) * (1e9 / CLOCK_TICKS_PER_SECOND);
+      const rssKiB = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
+      const previous = watched.previous;
+      watched.previous = { cpuNs, atNs };
+      if (!record) return;
+      const sample: StatsSample = {
+        tick,
+        time: new Date().toISOString(),
+        containerId: `pid-${pid}`,
+        container: watched.name,
+        service: watched.service,
+        cpuPercent: previous === undefined ? null : ((cpuNs - previous.cpuNs) / Number(atNs - previous.atNs)) * 100,
+        memoryBytes: rssKiB * 1024,
+        cpuTotalNs: cpuNs,
+        systemCpuNs: null,
+        onlineCpus: 1,
+      };
+      this.#samples.push(sample);
+      this.#onSample(sample);
+    } catch {
+      // the process has exited: its last reading stands
+      this.#processes.delete(pid);
     }
   }
 }

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { runCommand } from './processes.js';
-import { COMPOSE_SERVICE_LABEL, dockerGet, engineVersion, listProjectContainers } from './docker-engine.js';
-import { composeVersion } from './stack.js';
+import type { ComposeCli } from '../tools/stack/index.js';
+import { APP_SERVICE, composeVersion, engineVersion, inspectContainer, projectContainers, runCommand, serviceOf } from '../tools/stack/index.js';
 
 /** The machine a bench ran on. */
 export interface MachineInfo {
@@ -55,22 +54,22 @@ async function gitCommit(cwd: string): Promise<string> {
 }
 
 /** Versions of node, docker, compose, the load generator, the source tree and the images of the running project. */
-export async function versionInfo(options: { compose: readonly string[] | null; project: string; loadGenerator: string; cwd: string }): Promise<VersionInfo> {
+export async function versionInfo(options: { compose: ComposeCli | null; project: string; loadGenerator: string; cwd: string }): Promise<VersionInfo> {
   const [docker, compose, commit, containers] = await Promise.all([
-    engineVersion().then((v) => `${v.Version} (API ${v.ApiVersion})`, () => 'unknown'),
+    engineVersion().catch(() => 'unknown'),
     options.compose === null ? Promise.resolve('not used') : composeVersion(options.compose),
     gitCommit(options.cwd),
-    listProjectContainers(options.project).catch(() => []),
+    projectContainers(options.project).catch(() => []),
   ]);
   const images = new Map<string, { service: string; image: string; imageId: string }>();
   for (const container of containers) {
-    const service = container.Labels[COMPOSE_SERVICE_LABEL] ?? 'unknown';
+    const service = serviceOf(container);
     images.set(service, { service, image: container.Image, imageId: container.ImageID });
   }
   return {
     node: process.version,
     docker,
-    compose: options.compose === null ? 'not used' : `${options.compose.join(' ')} ${compose}`,
+    compose,
     loadGenerator: options.loadGenerator,
     gitCommit: commit,
     images: [...images.values()].sort((a, b) => a.service.localeCompare(b.service)),
@@ -82,11 +81,9 @@ const API_SETTINGS = ['DB_POOL_MAX', 'DB_PREPARE', 'DB_CONNECT_TIMEOUT_SECONDS',
 
 /** The API settings of the project's first app container, from its environment; unset ones are left out (defaults). */
 export async function apiSettings(project: string): Promise<Record<string, string>> {
-  const [app] = (await listProjectContainers(project).catch(() => [])).filter(
-    (container) => container.Labels[COMPOSE_SERVICE_LABEL] === 'app',
-  );
+  const [app] = await projectContainers(project, { service: APP_SERVICE }).catch(() => []);
   if (!app) return {};
-  const details = await dockerGet<{ Config: { Env: string[] | null } }>(`/containers/${encodeURIComponent(app.Id)}/json`);
+  const details = await inspectContainer(app.Id);
   const settings: Record<string, string> = {};
   for (const entry of details.Config.Env ?? []) {
     const [name = '', ...rest] = entry.split('=');

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LoadFigures } from './load.js';
-import type { BenchResults, ReplicaResult } from './results.js';
+import type { K6Figures } from '../tools/stack/index.js';
+import type { TierStats } from './docker-stats.js';
+import type { BenchResults, OpenRunResult, ReplicaResult, RunResult } from './results.js';
 import { renderChart } from './chart.js';
 
 /** A number with fixed decimals, or "n/a" when it was not measured. */
@@ -32,23 +33,24 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 // Above 1% failed requests (the k6 scripts' own threshold) a run measures an unhealthy stack.
 const MAX_HEALTHY_ERROR_RATE = 0.01;
 
-/** The runs of a replica count whose failed requests exceed 1%: they measured failures, not service. */
-export function unhealthyRuns(result: Pick<ReplicaResult, 'runs'>): ReplicaResult['runs'] {
-  return result.runs.filter((run) => run.load.errorRate > MAX_HEALTHY_ERROR_RATE);
+/** The runs of a replica count (closed and open model) whose failed requests exceed 1%: they measured failures, not service. */
+export function unhealthyRuns(result: Pick<ReplicaResult, 'runs'> & Partial<Pick<ReplicaResult, 'open'>>): RunResult[] {
+  return [...result.runs, ...(result.open ?? [])].filter((run) => run.load.errorRate > MAX_HEALTHY_ERROR_RATE);
 }
 
-function describeStatuses(load: LoadFigures): string {
-  if (load.statusCodes === null) return `${load.errors} failed requests`;
-  return Object.entries(load.statusCodes)
-    .map(([status, count]) => `${count} x ${status}`)
-    .join(', ');
+function describeFailures(load: K6Figures): string {
+  return `${load.errors} of ${load.requests} requests failed`;
+}
+
+function runLabel(run: RunResult): string {
+  return 'fraction' in run ? `open ${(run as OpenRunResult).fraction}` : String(run.run);
 }
 
 function replicaLabel(replicas: number): string {
   return `${replicas} API replica${replicas === 1 ? '' : 's'}`;
 }
 
-/** The table of median figures, one row per replica count. */
+/** The table of median closed-model figures, one row per replica count. */
 export function renderSummary(results: readonly ReplicaResult[]): string {
   return markdownTable(
     ['API replicas', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'error rate'],
@@ -64,9 +66,70 @@ export function renderSummary(results: readonly ReplicaResult[]): string {
   );
 }
 
+/**
+ * The open-model runs beside the closed-model latency they follow: the same stack at a fixed arrival rate below its
+ * capacity, where latency is measured without coordinated omission. Empty when no open-model run was made.
+ */
+export function renderOpenSummary(results: readonly ReplicaResult[]): string {
+  const rows = results.flatMap((r) =>
+    r.open.map((run) => [
+      String(r.replicas),
+      `${run.fraction} x ${formatNumber(r.median.requestsPerSecond, 0)}`,
+      String(run.rate),
+      formatNumber(run.load.requestsPerSecond, 0),
+      formatNumber(r.median.p50Ms),
+      formatNumber(r.median.p99Ms),
+      formatNumber(run.load.latencyMs.p50),
+      formatNumber(run.load.latencyMs.p99),
+      formatNumber(run.load.latencyMs.p99 / run.load.latencyMs.p50),
+      String(run.load.droppedIterations),
+      formatRate(run.load.errorRate),
+    ]),
+  );
+  if (rows.length === 0) return '';
+  return markdownTable(
+    ['API replicas', 'of closed req/s', 'arrival rate/s', 'served req/s', 'closed p50 ms', 'closed p99 ms', 'open p50 ms', 'open p99 ms', 'open p99/p50', 'dropped', 'error rate'],
+    rows,
+    [true, false, true, true, true, true, true, true, true, true, true],
+  );
+}
+
+/** Each tier's CPU and memory, with the CPU time it spent per request served. */
+function renderTiers(tiers: readonly TierStats[]): string {
+  return markdownTable(
+    ['tier', 'containers', 'peak CPU %', 'mean CPU %', 'CPU ms/request', 'peak memory'],
+    tiers.map((tier) => [
+      tier.service,
+      String(tier.containers),
+      formatNumber(tier.peakCpuPercent),
+      formatNumber(tier.meanCpuPercent),
+      formatNumber(tier.cpuMsPerRequest, 2),
+      formatBytes(tier.peakMemoryBytes),
+    ]),
+    [false, true, true, true, true, true],
+  );
+}
+
+/** Latency per kind of operation (mixed load), one row per run and operation. */
+function renderOperations(runs: readonly RunResult[]): string {
+  const rows = runs.flatMap((run) =>
+    run.load.operations.map((op) => [
+      runLabel(run),
+      op.op,
+      String(op.requests),
+      formatNumber(op.latencyMs.p50),
+      formatNumber(op.latencyMs.p90),
+      formatNumber(op.latencyMs.p99),
+      formatNumber(op.latencyMs.max),
+    ]),
+  );
+  if (rows.length === 0) return '';
+  return markdownTable(['run', 'operation', 'requests', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], rows, [false, false, true, true, true, true, true]);
+}
+
 function renderReplicaSection(result: ReplicaResult): string {
   const load = markdownTable(
-    ['run', 'requests', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'error rate', 'host load'],
+    ['run', 'requests', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'error rate', 'host load', 'k6 report'],
     [
       ...result.runs.map((run) => [
         String(run.run),
@@ -79,6 +142,7 @@ function renderReplicaSection(result: ReplicaResult): string {
         String(run.load.errors),
         formatRate(run.load.errorRate),
         formatNumber(run.hostLoad1m),
+        `[html](${run.files.dashboard})`,
       ]),
       ...(result.runs.length > 1
         ? [[
@@ -92,54 +156,79 @@ function renderReplicaSection(result: ReplicaResult): string {
             formatNumber(result.median.errors, 0),
             formatRate(result.median.errorRate),
             '',
+            '',
           ]]
         : []),
     ],
-    [false, true, true, true, true, true, true, true, true, true],
+    [false, true, true, true, true, true, true, true, true, true, false],
   );
-  const tiers = markdownTable(
-    ['tier', 'containers', 'peak CPU %', 'mean CPU %', 'peak memory'],
-    result.tiers.map((tier) => [
-      tier.service,
-      String(tier.containers),
-      formatNumber(tier.peakCpuPercent),
-      formatNumber(tier.meanCpuPercent),
-      formatBytes(tier.peakMemoryBytes),
-    ]),
-    [false, true, true, true, true],
-  );
+  const open =
+    result.open.length === 0
+      ? ''
+      : markdownTable(
+          ['fraction', 'arrival rate/s', 'requests', 'served req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'dropped', 'error rate', 'host load', 'k6 report'],
+          result.open.map((run) => [
+            String(run.fraction),
+            String(run.rate),
+            String(run.load.requests),
+            formatNumber(run.load.requestsPerSecond, 0),
+            formatNumber(run.load.latencyMs.p50),
+            formatNumber(run.load.latencyMs.p90),
+            formatNumber(run.load.latencyMs.p99),
+            formatNumber(run.load.latencyMs.max),
+            String(run.load.droppedIterations),
+            formatRate(run.load.errorRate),
+            formatNumber(run.hostLoad1m),
+            `[html](${run.files.dashboard})`,
+          ]),
+          [true, true, true, true, true, true, true, true, true, true, true, false],
+        );
   const containers = markdownTable(
     ['container', 'tier', 'peak CPU %', 'mean CPU %', 'peak memory'],
     result.containers.map((c) => [c.container, c.service, formatNumber(c.peakCpuPercent), formatNumber(c.meanCpuPercent), formatBytes(c.peakMemoryBytes)]),
     [false, false, true, true, true],
   );
-  const thresholds = result.runs.some((run) => run.load.thresholdsPassed === false)
-    ? '\nThe k6 script\'s thresholds were crossed in at least one run (see its log).\n'
-    : '';
+  const allRuns = [...result.runs, ...result.open];
+  const crossed = allRuns.filter((run) => !run.thresholdsPassed);
+  const thresholds =
+    crossed.length === 0
+      ? ''
+      : `The k6 script's thresholds were crossed in run ${crossed.map(runLabel).join(', ')} ` +
+        `(${[...new Set(crossed.flatMap((run) => run.load.crossedThresholds))].join('; ')}); see the k6 log.`;
+  const dropping = result.open.filter((run) => run.load.droppedIterations > 0);
+  const dropped =
+    dropping.length === 0
+      ? ''
+      : `The open-model run at ${dropping.map((run) => run.fraction).join(', ')} dropped iterations: the stack did not keep up with ` +
+        'the arrival rate, so its latency describes a lower rate than planned.';
   const failing = unhealthyRuns(result);
   const failures =
     failing.length === 0
       ? ''
-      : `\n**More than ${formatRate(MAX_HEALTHY_ERROR_RATE)} of requests failed** in run ${failing.map((run) => run.run).join(', ')} ` +
-        `(${failing.map((run) => describeStatuses(run.load)).join('; ')}): the throughput and latency figures describe failures, not service.\n`;
-  const samplerErrors = result.runs.flatMap((run) => run.samplerErrors);
-  const gaps = samplerErrors.length > 0 ? `\n${samplerErrors.length} stats reading(s) failed; see results.json.\n` : '';
-  const notes = [failures, thresholds, gaps].filter((note) => note !== '').map((note) => note.trim());
+      : `**More than ${formatRate(MAX_HEALTHY_ERROR_RATE)} of requests failed** in run ${failing.map(runLabel).join(', ')} ` +
+        `(${failing.map((run) => describeFailures(run.load)).join('; ')}): the throughput and latency figures describe failures, not service.`;
+  const samplerErrors = allRuns.flatMap((run) => run.samplerErrors);
+  const gaps = samplerErrors.length > 0 ? `${samplerErrors.length} stats reading(s) failed; see results.json.` : '';
+  const notes = [failures, thresholds, dropped, gaps].filter((note) => note !== '');
+  const operations = renderOperations(allRuns);
   return [
     `## ${replicaLabel(result.replicas)}`,
     '',
     `HAProxy routed to: ${result.servedBy.map((name) => `\`${name}\``).join(', ') || 'n/a'}`,
     '',
-    '### Load',
+    '### Closed model',
     '',
     load,
     '',
+    ...(open === '' ? [] : ['### Open model', '', open, '']),
+    ...(operations === '' ? [] : ['### Latency per operation', '', operations, '']),
     ...notes.flatMap((note) => [note, '']),
-    `### Tiers${result.runs.length > 1 ? ' (median over runs)' : ''}`,
+    `### Tiers (closed model${result.runs.length > 1 ? ', median over runs' : ''})`,
     '',
-    tiers,
+    renderTiers(result.tiers),
     '',
-    '### Containers',
+    ...result.open.flatMap((run) => [`### Tiers (open model at ${run.fraction})`, '', renderTiers(run.tiers), '']),
+    '### Containers (closed model)',
     '',
     containers,
     '',
@@ -168,6 +257,7 @@ function renderRecord(results: BenchResults): string {
 /** The Markdown report of a bench: summary, chart, one section per replica count, and the record of how it ran. */
 export function renderReport(results: BenchResults): string {
   const { settings } = results;
+  const openSummary = renderOpenSummary(results.results);
   return [
     '# Benchmark: recipes stack',
     '',
@@ -178,20 +268,27 @@ export function renderReport(results: BenchResults): string {
     '',
     `API settings: ${Object.entries(settings.api).map(([name, value]) => `${name}=${value}`).join(', ') || 'none set'} (the rest at their defaults).`,
     '',
-    `Load: ${settings.request}; ${settings.vus} concurrent users, each sending its next request when the previous`,
-    `one is answered (closed model); ${settings.durationS} s per run after ${settings.warmupS > 0 ? `a ${settings.warmupS} s warm-up` : 'no warm-up'};`,
-    `${settings.runs} run${settings.runs === 1 ? '' : 's'} per replica count${settings.runs > 1 ? ' (the median of each figure is reported)' : ''}. Generator: ${settings.loadGenerator}.`,
+    `Load (${settings.scenario}): ${settings.request}. Closed model: ${settings.vus} concurrent users, each sending its next`,
+    `request when the previous one is answered; ${settings.durationS} s per run after ${settings.warmupS > 0 ? `a ${settings.warmupS} s warm-up` : 'no warm-up'};`,
+    `${settings.runs} run${settings.runs === 1 ? '' : 's'} per replica count${settings.runs > 1 ? ' (the median of each figure is reported)' : ''}.`,
+    settings.open.length === 0
+      ? 'No open-model run.'
+      : `Then open model: requests arrive at ${settings.open.join(' and ')} x the closed-model requests/s, ${settings.durationS} s each,` +
+        ' whether or not earlier ones were answered (latency without coordinated omission).',
+    `Generator: ${settings.loadGenerator}.`,
     '',
     'CPU % is computed as `docker stats` does: 100% is one full core, so a tier can exceed 100% and all tiers',
     `together can reach ${results.machine.cores * 100}% on this ${results.machine.cores}-core machine. Memory excludes reclaimable page cache.`,
-    'A tier\'s figure adds up its containers at each one-second reading. The load generator runs on the same',
-    `machine and uses the same cores. "Host load" is the 1-minute load average as a run ended: far above ${results.machine.cores}`,
-    'means other work competed for the CPU and the run understates the stack.',
+    'A tier\'s figure adds up its containers at each one-second reading; CPU ms/request is its mean CPU times the run\'s',
+    'duration over the requests served. The load generator (tier `k6`) runs on the same machine and uses the same cores.',
+    `"Host load" is the 1-minute load average as a run ended: far above ${results.machine.cores} means other work competed for the CPU`,
+    'and the run understates the stack.',
     '',
     '## Summary',
     '',
     renderSummary(results.results),
     '',
+    ...(openSummary === '' ? [] : [openSummary, '']),
     '![Requests per second and p99 latency against API replicas](chart.svg)',
     '',
     ...results.results.map(renderReplicaSection),
@@ -207,6 +304,15 @@ export async function writeReport(dir: string, results: BenchResults): Promise<v
   await writeFile(join(dir, 'report.md'), renderReport(results));
   await writeFile(
     join(dir, 'chart.svg'),
-    renderChart(results.results.map((r) => ({ replicas: r.replicas, requestsPerSecond: r.median.requestsPerSecond, p99Ms: r.median.p99Ms }))),
+    renderChart(
+      results.results.map((r) => ({
+        replicas: r.replicas,
+        requestsPerSecond: r.median.requestsPerSecond,
+        p99Ms: r.median.p99Ms,
+        // The open-model run at the highest fraction: the one closest to capacity.
+        openP99Ms: r.open.reduce<OpenRunResult | undefined>((top, run) => (top === undefined || run.fraction > top.fraction ? run : top), undefined)
+          ?.load.latencyMs.p99,
+      })),
+    ),
   );
 }

@@ -1,19 +1,30 @@
+import type { K6Figures } from '../tools/stack/index.js';
 import type { ContainerStatsSummary, TierStats } from './docker-stats.js';
 import type { MachineInfo, VersionInfo } from './environment.js';
-import type { LoadFigures } from './load.js';
 import type { PreflightCheck } from './preflight.js';
 import { median } from './statistics.js';
 
-/** One measured run at one replica count, with the files holding its raw data. */
+/** The load shapes the bench runs: which k6 script, with which workload. */
+export type Scenario = 'read' | 'mixed';
+
+/** One measured k6 run at one replica count, with the files holding its raw data. */
 export interface RunResult {
   run: number;
-  load: LoadFigures;
+  load: K6Figures;
+  /** Whether every threshold of the k6 script held (k6 exit 0). */
+  thresholdsPassed: boolean;
   tiers: TierStats[];
   containers: ContainerStatsSummary[];
-  files: { load: string; stats: string };
+  files: { summary: string; log: string; stats: string; dashboard: string };
   samplerErrors: string[];
   /** The host's 1-minute load average as the run ended: well above the core count means other work shared the CPU. */
   hostLoad1m: number;
+}
+
+/** An open-model run: requests arrive at `rate` per second, a `fraction` of the closed-model throughput. */
+export interface OpenRunResult extends RunResult {
+  fraction: number;
+  rate: number;
 }
 
 /** The figures reported for a replica count: the median of each figure over its runs. */
@@ -31,10 +42,13 @@ export interface ReplicaResult {
   replicas: number;
   /** X-Served-By values HAProxy routed to before the runs. */
   servedBy: string[];
+  /** Closed-model runs: `vus` users, each sending its next request when the previous one is answered. */
   runs: RunResult[];
   median: MedianFigures;
   tiers: TierStats[];
   containers: ContainerStatsSummary[];
+  /** Open-model runs after the closed ones, one per fraction of the closed-model median throughput. */
+  open: OpenRunResult[];
 }
 
 /** The whole record of a bench: what was run, where, with what, and every figure (results.json). */
@@ -50,6 +64,9 @@ export interface BenchResults {
     warmupS: number;
     vus: number;
     runs: number;
+    scenario: Scenario;
+    /** Open-model rates, as fractions of the closed-model throughput. */
+    open: number[];
     baseUrl: string;
     project: string;
     stack: 'brought up by the bench' | 'already running';
@@ -65,7 +82,7 @@ export interface BenchResults {
 }
 
 /** Median of each load figure over the runs. */
-export function medianFigures(runs: readonly LoadFigures[]): MedianFigures {
+export function medianFigures(runs: readonly K6Figures[]): MedianFigures {
   return {
     requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
     p50Ms: median(runs.map((run) => run.latencyMs.p50)),
@@ -87,6 +104,7 @@ export function medianTiers(runs: readonly (readonly TierStats[])[]): TierStats[
       peakCpuPercent: median(seen.map((tier) => tier.peakCpuPercent)),
       meanCpuPercent: median(seen.map((tier) => tier.meanCpuPercent)),
       peakMemoryBytes: median(seen.map((tier) => tier.peakMemoryBytes)),
+      cpuMsPerRequest: median(seen.map((tier) => tier.cpuMsPerRequest)),
     };
   });
 }
@@ -110,7 +128,7 @@ export function medianContainers(runs: readonly (readonly ContainerStatsSummary[
 }
 
 /** Combines the runs of one replica count into its reported figures. */
-export function summarizeReplicaCount(replicas: number, servedBy: string[], runs: RunResult[]): ReplicaResult {
+export function summarizeReplicaCount(replicas: number, servedBy: string[], runs: RunResult[], open: OpenRunResult[] = []): ReplicaResult {
   return {
     replicas,
     servedBy,
@@ -118,5 +136,6 @@ export function summarizeReplicaCount(replicas: number, servedBy: string[], runs
     median: medianFigures(runs.map((run) => run.load)),
     tiers: medianTiers(runs.map((run) => run.tiers)),
     containers: medianContainers(runs.map((run) => run.containers)),
+    open,
   };
 }

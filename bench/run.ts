@@ -1,4 +1,5 @@
-// npm run bench -- [flags]: how does this stack perform on this machine, at each number of API replicas.
+// npm run bench -- [flags]: how fast is this stack on this machine, at each number of API replicas, and where does
+// each request's CPU go. Orchestration only: the stack operations are in tools/stack, the figures in this folder.
 import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -6,26 +7,64 @@ import { connect } from 'node:net';
 import { loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  APP_SERVICE,
+  ComposeProject,
+  binaryK6,
+  demoUser,
+  detectComposeCli,
+  engineVersion,
+  findOnPath,
+  imageK6,
+  pinnedK6Image,
+  projectContainers,
+  projectPublishingPort,
+  waitForRouting,
+  type ComposeCli,
+  type K6Runner,
+} from '../tools/stack/index.js';
 import { USAGE, UsageError, formatDuration, parseBenchArgs } from './cli-options.js';
 import type { BenchOptions } from './cli-options.js';
-import { engineVersion, dockerSocketPath } from './docker-engine.js';
-import { StatsSampler, summarizeContainers, summarizeTiers } from './docker-stats.js';
+import { StatsSampler, summarizeContainers, summarizeTiers, withCpuPerRequest } from './docker-stats.js';
 import { apiSettings, machineInfo, versionInfo } from './environment.js';
-import { autocannonGenerator, findOnPath, k6Generator } from './load.js';
-import type { LoadFigures, LoadGenerator } from './load.js';
-import { DEMO_USER, preflight } from './preflight.js';
+import { preflight } from './preflight.js';
 import type { PreflightCheck } from './preflight.js';
 import { Progress } from './progress.js';
-import { formatNumber, formatRate, renderSummary, unhealthyRuns, writeReport } from './report.js';
+import { formatNumber, formatRate, renderOpenSummary, renderSummary, unhealthyRuns, writeReport } from './report.js';
 import { summarizeReplicaCount } from './results.js';
-import type { BenchResults, ReplicaResult, RunResult } from './results.js';
-import { ComposeStack, appContainerIds, detectComposeCommand, projectPublishingPort, waitForRouting } from './stack.js';
+import type { BenchResults, OpenRunResult, ReplicaResult, RunResult, Scenario } from './results.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const K6_SCRIPT = join(REPO_ROOT, 'k6', 'recipes.js');
 // `up` returns once migrations ran and the replicas report healthy; HAProxy then needs 2 checks 1 s apart per
 // replica. Two minutes leaves room for a slow machine without hiding a replica that never becomes ready.
 const ROUTING_TIMEOUT_MS = 2 * 60_000;
+// k6's setup (one login), graceful stop and summary take seconds; anything longer is a hung run.
+const K6_OVERHEAD_MS = 2 * 60_000;
+// The closed-model script of each scenario; the open-model runs use k6/open-model.js with MIX set to the scenario.
+const CLOSED_SCRIPT: Record<Scenario, string> = { read: 'recipes.js', mixed: 'mixed.js' };
+const REQUEST: Record<Scenario, string> = {
+  read: 'GET /api/v1/recipes (first page, 100 recipes) with a logged-in session cookie (k6/recipes.js)',
+  mixed: '75% reads (list, detail), 20% writes (create, update), 5% deletes of own recipes, logged in (k6/mixed.js)',
+};
+
+/** What a bench has set up and measured so far; enough to write a (partial) record at any point. */
+interface Bench {
+  argv: readonly string[];
+  options: BenchOptions;
+  startedAt: Date;
+  progress: Progress;
+  signal: AbortSignal;
+  compose: ComposeCli | null;
+  project: string;
+  replicaCounts: number[];
+  outDir?: string;
+  /** The stack the bench brought up (and takes down); undefined with --use-running. */
+  stack?: ComposeProject;
+  composeLog?: WriteStream;
+  k6?: K6Runner;
+  preflight: PreflightCheck[];
+  results: ReplicaResult[];
+}
 
 function timestampFolder(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
@@ -40,15 +79,13 @@ function commandLine(argv: readonly string[]): string {
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolvePort) => {
     const socket = connect({ host: '127.0.0.1', port, timeout: 2_000 });
-    socket.once('connect', () => {
+    const answer = (answered: boolean) => () => {
       socket.destroy();
-      resolvePort(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolvePort(false);
-    });
-    socket.once('error', () => resolvePort(false));
+      resolvePort(answered);
+    };
+    socket.once('connect', answer(true));
+    socket.once('timeout', answer(false));
+    socket.once('error', answer(false));
   });
 }
 
@@ -56,109 +93,208 @@ function closeStream(stream: WriteStream): Promise<void> {
   return new Promise((resolveClose) => stream.end(() => resolveClose()));
 }
 
-interface Bench {
-  options: BenchOptions;
-  generator: LoadGenerator;
-  project: string;
-  outDir: string;
-  progress: Progress;
-  signal: AbortSignal;
+/** Step 1: the engine answers, the compose command is known, and the stack to measure is settled. */
+async function prepare(bench: Bench): Promise<void> {
+  const { options, progress } = bench;
+  await engineVersion();
+  if (bench.compose === null) {
+    try {
+      bench.compose = await detectComposeCli();
+    } catch (error) {
+      if (!options.useRunning) throw error;
+    }
+  }
+  const owner = await projectPublishingPort(options.port);
+  if (options.useRunning) {
+    if (owner === undefined) throw new Error(`--use-running: no container publishes port ${options.port}; start the stack or leave out --use-running`);
+    bench.project = owner;
+    const running = (await projectContainers(owner, { service: APP_SERVICE })).length;
+    if (running === 0) throw new Error(`--use-running: compose project "${owner}" on port ${options.port} has no running "app" containers`);
+    bench.replicaCounts = [running];
+    progress.step(`measuring the running stack: project ${owner}, ${running} API replica(s), ${options.baseUrl}`);
+  } else if (owner === undefined ? await portAnswers(options.port) : owner !== bench.project) {
+    throw new Error(
+      `port ${options.port} on 127.0.0.1 is already in use${owner === undefined ? '' : ` by compose project "${owner}"`}; ` +
+        `pass --port with a free port (the stack is published there) or --use-running to measure that stack`,
+    );
+  }
+  const outDir = resolve(options.outDir, timestampFolder(bench.startedAt));
+  await mkdir(outDir, { recursive: true });
+  bench.outDir = outDir;
+  progress.step(`results go to ${relative(process.cwd(), outDir) || '.'}`);
+  if (!options.useRunning && bench.compose !== null) {
+    bench.composeLog = createWriteStream(join(outDir, 'compose.log'));
+    bench.stack = new ComposeProject({
+      cli: bench.compose,
+      name: bench.project,
+      cwd: REPO_ROOT,
+      // compose.yaml publishes HAProxy on 127.0.0.1:${HAPROXY_PORT}; the seed's demo password is the one k6 logs in with.
+      env: { HAPROXY_PORT: String(options.port), SEED_PASSWORD: demoUser().password },
+      log: bench.composeLog,
+    });
+  }
 }
 
-async function measureReplicaCount(bench: Bench, replicas: number, cookie: string, servedBy: string[]): Promise<ReplicaResult> {
-  const { options, generator, progress, outDir, signal } = bench;
-  const label = `${replicas} replica${replicas === 1 ? '' : 's'}`;
-  // One load of `durationMs`, its generator output in <file>.json and <file>.log.
-  const load = (file: string, durationMs: number): Promise<LoadFigures> =>
-    generator.run({
-      baseUrl: options.baseUrl,
-      cookie,
-      vus: options.vus,
+/** Step 2: the stack runs `replicas` API containers and HAProxy routes to all of them; returns their names. */
+async function deploy(bench: Bench, replicas: number, first: boolean): Promise<string[]> {
+  const { stack, progress, options, signal } = bench;
+  if (stack !== undefined) {
+    progress.step(`${first ? 'building and starting' : 'rescaling'} the stack: ${stack.describe(stack.upArgs(replicas, first))}`);
+    await (first ? stack.up(replicas, signal) : stack.scale(replicas, signal));
+  }
+  progress.step(`waiting for HAProxy to route to ${replicas} ready replica(s)`);
+  const routing = await waitForRouting(options.baseUrl, replicas, { timeoutMs: ROUTING_TIMEOUT_MS, signal });
+  progress.step(`HAProxy routes to ${routing.servedBy.join(', ')} (after ${formatDuration(routing.waitedMs)})`);
+  progress.step('preflight: demo login, a full list page, 401 without a session');
+  bench.preflight = await preflight(options.baseUrl, demoUser());
+  return routing.servedBy;
+}
+
+/** k6 on PATH when there is one, else the k6 image compose.yaml pins, on the stack's network. */
+async function chooseK6(bench: Bench): Promise<K6Runner> {
+  const onPath = await findOnPath('k6');
+  const k6 = onPath === undefined ? await imageK6(await pinnedK6Image(), bench.project) : await binaryK6(onPath, bench.options.baseUrl);
+  bench.progress.step(`load generator: ${k6.version}${onPath === undefined ? ' (no k6 on PATH)' : ''}`);
+  return k6;
+}
+
+/** One k6 run of `durationMs`, with every container (and a k6 process on this machine) sampled each second. */
+async function measure(bench: Bench, k6: K6Runner, name: string, script: string, env: Record<string, string>, durationMs: number): Promise<Omit<RunResult, 'run'>> {
+  const outDir = bench.outDir as string;
+  const statsFile = createWriteStream(join(outDir, `stats-${name}.ndjson`));
+  const sampler = new StatsSampler(bench.project, (sample) => statsFile.write(`${JSON.stringify(sample)}\n`));
+  const files = { summary: `k6-${name}.json`, log: `k6-${name}.log`, stats: `stats-${name}.ndjson`, dashboard: `k6-${name}.html` };
+  await sampler.start();
+  let result;
+  let stats;
+  try {
+    result = await k6.run({
+      script,
+      env: { ...env, DURATION: formatDuration(durationMs), EMAIL: demoUser().email, PASSWORD: demoUser().password },
+      outDir,
+      summaryFile: files.summary,
+      logFile: files.log,
+      dashboardFile: files.dashboard,
       durationMs,
-      rawPath: join(outDir, `${file}.json`),
-      logPath: join(outDir, `${file}.log`),
-      signal,
+      timeoutMs: durationMs + K6_OVERHEAD_MS,
+      signal: bench.signal,
+      onProcess: (pid) => sampler.watchProcess(pid, 'k6', 'k6 (this machine)'),
     });
+  } finally {
+    stats = await sampler.stop();
+    await closeStream(statsFile);
+  }
+  return {
+    load: result.figures,
+    thresholdsPassed: result.thresholdsPassed,
+    tiers: withCpuPerRequest(summarizeTiers(stats.samples), result.figures),
+    containers: summarizeContainers(stats.samples),
+    files,
+    samplerErrors: stats.errors,
+    hostLoad1m: loadavg()[0] ?? Number.NaN,
+  };
+}
+
+/** Step 3: warm-up, the closed-model runs, then the open-model runs at fractions of what the closed ones served. */
+async function measureReplicaCount(bench: Bench, k6: K6Runner, replicas: number, servedBy: string[]): Promise<ReplicaResult> {
+  const { options, progress } = bench;
+  const label = `${replicas} replica${replicas === 1 ? '' : 's'}`;
+  const closed = { script: CLOSED_SCRIPT[options.scenario], env: { VUS: String(options.vus) } };
   if (options.warmupMs > 0) {
-    await progress.timed(`${label}: warm-up`, options.warmupMs, () => load(`warmup-r${replicas}`, options.warmupMs));
+    await progress.timed(`${label}: warm-up`, options.warmupMs, () =>
+      k6.run({
+        ...closed,
+        env: { ...closed.env, DURATION: formatDuration(options.warmupMs), EMAIL: demoUser().email, PASSWORD: demoUser().password },
+        outDir: bench.outDir as string,
+        summaryFile: `k6-warmup-r${replicas}.json`,
+        logFile: `k6-warmup-r${replicas}.log`,
+        durationMs: options.warmupMs,
+        timeoutMs: options.warmupMs + K6_OVERHEAD_MS,
+        signal: bench.signal,
+      }),
+    );
   }
   const runs: RunResult[] = [];
   for (let run = 1; run <= options.runs; run += 1) {
-    const name = `r${replicas}-run${run}`;
-    const statsFile = createWriteStream(join(outDir, `stats-${name}.ndjson`));
-    const sampler = new StatsSampler(bench.project, (sample) => statsFile.write(`${JSON.stringify(sample)}\n`));
-    await sampler.start();
-    let figures: LoadFigures;
-    let stats: Awaited<ReturnType<StatsSampler['stop']>>;
-    try {
-      figures = await progress.timed(`${label}: run ${run}/${options.runs}`, options.durationMs, () =>
-        load(`load-${name}`, options.durationMs),
-      );
-    } finally {
-      stats = await sampler.stop();
-      await closeStream(statsFile);
-    }
-    const tiers = summarizeTiers(stats.samples);
-    runs.push({
-      run,
-      load: figures,
-      tiers,
-      containers: summarizeContainers(stats.samples),
-      files: { load: `load-${name}.json`, stats: `stats-${name}.ndjson` },
-      samplerErrors: stats.errors,
-      hostLoad1m: loadavg()[0] ?? Number.NaN,
-    });
-    const app = tiers.find((tier) => tier.service === 'app');
+    const measured = await progress.timed(`${label}: closed model, run ${run}/${options.runs}`, options.durationMs, () =>
+      measure(bench, k6, `r${replicas}-run${run}`, closed.script, closed.env, options.durationMs),
+    );
+    runs.push({ run, ...measured });
+    const app = measured.tiers.find((tier) => tier.service === APP_SERVICE);
     progress.step(
-      `${label}: run ${run}: ${formatNumber(figures.requestsPerSecond, 0)} req/s, p99 ${formatNumber(figures.latencyMs.p99)} ms, ` +
-        `errors ${formatRate(figures.errorRate)}, app CPU peak ${formatNumber(app?.peakCpuPercent ?? Number.NaN)}%`,
+      `${label}: run ${run}: ${formatNumber(measured.load.requestsPerSecond, 0)} req/s, p99 ${formatNumber(measured.load.latencyMs.p99)} ms, ` +
+        `errors ${formatRate(measured.load.errorRate)}, app CPU mean ${formatNumber(app?.meanCpuPercent ?? Number.NaN)}%`,
     );
   }
-  return summarizeReplicaCount(replicas, servedBy, runs);
+  const summary = summarizeReplicaCount(replicas, servedBy, runs);
+  const open: OpenRunResult[] = [];
+  for (const fraction of options.open) {
+    const rate = Math.max(1, Math.round(fraction * summary.median.requestsPerSecond));
+    const measured = await progress.timed(`${label}: open model at ${fraction} x ${formatNumber(summary.median.requestsPerSecond, 0)} = ${rate} req/s`, options.durationMs, () =>
+      measure(bench, k6, `r${replicas}-open${fraction}`, 'open-model.js', { RATE: String(rate), MIX: options.scenario }, options.durationMs),
+    );
+    open.push({ run: open.length + 1, fraction, rate, ...measured });
+    progress.step(
+      `${label}: open model at ${rate} req/s: p50 ${formatNumber(measured.load.latencyMs.p50)} ms, p99 ${formatNumber(measured.load.latencyMs.p99)} ms, ` +
+        `dropped ${measured.load.droppedIterations}`,
+    );
+  }
+  return { ...summary, open };
 }
 
-/** What a bench has set up and measured so far; enough to write a (partial) record at any point. */
-interface BenchState {
-  argv: readonly string[];
-  options: BenchOptions;
-  startedAt: Date;
-  compose: string[] | null;
-  generator?: LoadGenerator;
-  outDir?: string;
-  project: string;
-  replicaCounts: number[];
-  preflight: PreflightCheck[];
-  results: ReplicaResult[];
-}
-
-/** Writes results.json, report.md and chart.svg for what was measured; returns the report's path. */
-async function writeRecord(state: BenchState, outDir: string, generator: LoadGenerator, incomplete?: string): Promise<string> {
-  const { options } = state;
+/** Step 4: results.json, report.md and chart.svg for what was measured; returns the report's path. */
+async function writeRecord(bench: Bench, incomplete?: string): Promise<string> {
+  const { options } = bench;
+  const outDir = bench.outDir as string;
+  const loadGenerator = bench.k6?.version ?? 'none';
   const record: BenchResults = {
     ...(incomplete === undefined ? {} : { incomplete }),
-    startedAt: state.startedAt.toISOString(),
+    startedAt: bench.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    command: commandLine(state.argv),
+    command: commandLine(bench.argv),
     settings: {
-      replicas: state.replicaCounts,
+      replicas: bench.replicaCounts,
       durationS: options.durationMs / 1000,
       warmupS: options.warmupMs / 1000,
       vus: options.vus,
       runs: options.runs,
+      scenario: options.scenario,
+      open: options.open,
       baseUrl: options.baseUrl,
-      project: state.project,
+      project: bench.project,
       stack: options.useRunning ? 'already running' : 'brought up by the bench',
-      loadGenerator: generator.version,
-      request: 'GET /api/v1/recipes (first page, 100 recipes) with a logged-in session cookie',
-      api: await apiSettings(state.project).catch(() => ({})),
+      loadGenerator,
+      request: REQUEST[options.scenario],
+      api: await apiSettings(bench.project).catch(() => ({})),
     },
     machine: await machineInfo(),
-    versions: await versionInfo({ compose: state.compose, project: state.project, loadGenerator: generator.version, cwd: REPO_ROOT }),
-    preflight: state.preflight,
-    results: state.results,
+    versions: await versionInfo({ compose: bench.compose, project: bench.project, loadGenerator, cwd: REPO_ROOT }),
+    preflight: bench.preflight,
+    results: bench.results,
   };
   await writeReport(outDir, record);
   return join(outDir, 'report.md');
+}
+
+async function run(bench: Bench): Promise<number> {
+  await prepare(bench);
+  for (const [index, replicas] of bench.replicaCounts.entries()) {
+    const servedBy = await deploy(bench, replicas, index === 0);
+    bench.k6 ??= await chooseK6(bench);
+    bench.results.push(await measureReplicaCount(bench, bench.k6, replicas, servedBy));
+  }
+  bench.progress.step('recording machine and versions');
+  const report = await writeRecord(bench);
+  bench.progress.step(`wrote ${relative(process.cwd(), report)}, results.json, chart.svg and the k6 HTML reports`);
+  const open = renderOpenSummary(bench.results);
+  process.stdout.write(`${renderSummary(bench.results)}\n${open === '' ? '' : `\n${open}\n`}\nReport: ${report}\n`);
+  // Like a crossed k6 threshold: the figures are recorded, but a run that mostly measured failures fails the bench.
+  const unhealthy = bench.results.filter((result) => unhealthyRuns(result).length > 0).map((result) => result.replicas);
+  if (unhealthy.length > 0) {
+    process.stderr.write(`bench: more than 1% of requests failed at ${unhealthy.join(', ')} replica(s); see the report\n`);
+    return 1;
+  }
+  return 0;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -177,125 +313,43 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const state: BenchState = {
+  const replicaRuns = options.useRunning ? 1 : options.replicas.length;
+  const controller = new AbortController();
+  const bench: Bench = {
     argv,
     options,
     startedAt: new Date(),
+    progress: new Progress(replicaRuns * (options.warmupMs + (options.runs + options.open.length) * options.durationMs)),
+    signal: controller.signal,
     compose: options.composeCmd,
     project: options.project,
     replicaCounts: options.replicas,
     preflight: [],
     results: [],
   };
-  const plannedLoadMs = (options.useRunning ? 1 : options.replicas.length) * (options.warmupMs + options.runs * options.durationMs);
-  const progress = new Progress(plannedLoadMs);
-  const controller = new AbortController();
-  let stack: ComposeStack | undefined;
-  let composeLog: WriteStream | undefined;
 
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
+    const { stack } = bench;
     if (interrupted) {
-      process.stderr.write(`\nbench: ${signal} again, exiting now.${stack ? ` The stack may still run: ${stack.describe(['down', '-v'])}` : ''}\n`);
+      process.stderr.write(`\nbench: ${signal} again, exiting now.${stack ? ` The stack may still run: ${stack.describe(ComposeProject.DOWN_ARGS)}` : ''}\n`);
       process.exit(130);
     }
     interrupted = true;
-    progress.step(`${signal}: stopping the load${stack ? ' and taking the stack down' : ''}`);
+    bench.progress.step(`${signal}: stopping the load${stack ? ' and taking the stack down' : ''}`);
     controller.abort(new Error(`interrupted by ${signal}`));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   try {
-    try {
-      await engineVersion();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`the Docker engine does not answer at ${dockerSocketPath()} (${reason}); start it first`, { cause: error });
-    }
-    if (state.compose === null) {
-      try {
-        state.compose = await detectComposeCommand();
-      } catch (error) {
-        if (!options.useRunning) throw error;
-      }
-    }
-
-    const k6 = await findOnPath('k6');
-    const generator = k6 === undefined ? autocannonGenerator() : await k6Generator(k6, K6_SCRIPT);
-    progress.step(`load generator: ${generator.version}${k6 === undefined ? ' (k6 is not on PATH)' : ` (${K6_SCRIPT})`}`);
-
-    if (options.useRunning) {
-      const owner = await projectPublishingPort(options.port);
-      if (owner === undefined) throw new Error(`--use-running: no container publishes port ${options.port}; start the stack or leave out --use-running`);
-      state.project = owner;
-      const running = (await appContainerIds(state.project)).length;
-      if (running === 0) throw new Error(`--use-running: compose project "${state.project}" on port ${options.port} has no running "app" containers`);
-      state.replicaCounts = [running];
-      progress.step(`measuring the running stack: project ${state.project}, ${running} API replica(s), ${options.baseUrl}`);
-    } else {
-      if (state.compose === null) throw new Error('no compose command');
-      const owner = await projectPublishingPort(options.port);
-      if (owner === undefined ? await portAnswers(options.port) : owner !== state.project) {
-        throw new Error(
-          `port ${options.port} on 127.0.0.1 is already in use${owner === undefined ? '' : ` by compose project "${owner}"`}; ` +
-            `pass --port with a free port (the stack is published there) or --use-running to measure that stack`,
-        );
-      }
-    }
-
-    const outDir = resolve(options.outDir, timestampFolder(state.startedAt));
-    await mkdir(outDir, { recursive: true });
-    progress.step(`results go to ${relative(process.cwd(), outDir) || '.'}`);
-    if (!options.useRunning && state.compose !== null) {
-      composeLog = createWriteStream(join(outDir, 'compose.log'));
-      stack = new ComposeStack({
-        compose: state.compose,
-        project: state.project,
-        cwd: REPO_ROOT,
-        port: options.port,
-        seedPassword: DEMO_USER.password,
-        log: composeLog,
-      });
-    }
-    state.generator = generator;
-    state.outDir = outDir;
-
-    const bench: Bench = { options, generator, project: state.project, outDir, progress, signal: controller.signal };
-    for (const [index, replicas] of state.replicaCounts.entries()) {
-      if (stack !== undefined) {
-        const build = index === 0;
-        const upArgs = ['up', '-d', ...(build ? ['--build'] : []), '--scale', `app=${replicas}`];
-        progress.step(`${build ? 'building and starting' : 'rescaling'} the stack: ${stack.describe(upArgs)}`);
-        await stack.up(replicas, build, controller.signal);
-      }
-      progress.step(`waiting for HAProxy to route to ${replicas} ready replica(s)`);
-      const routing = await waitForRouting(options.baseUrl, replicas, { timeoutMs: ROUTING_TIMEOUT_MS, signal: controller.signal });
-      progress.step(`HAProxy routes to ${routing.servedBy.join(', ')} (after ${formatDuration(routing.waitedMs)})`);
-
-      progress.step('preflight: demo login, a full list page, 401 without a session');
-      const checked = await preflight(options.baseUrl);
-      state.preflight = checked.checks;
-      state.results.push(await measureReplicaCount(bench, replicas, checked.cookie, routing.servedBy));
-    }
-
-    progress.step('recording machine and versions');
-    const report = await writeRecord(state, outDir, generator);
-    progress.step(`wrote ${relative(process.cwd(), report)}, results.json and chart.svg`);
-    process.stdout.write(`${renderSummary(state.results)}\n\nReport: ${report}\n`);
-    // Like a crossed k6 threshold: the figures are recorded, but a run that mostly measured failures fails the bench.
-    const unhealthy = state.results.filter((result) => unhealthyRuns(result).length > 0).map((result) => result.replicas);
-    if (unhealthy.length > 0) {
-      process.stderr.write(`bench: more than 1% of requests failed at ${unhealthy.join(', ')} replica(s); see the report\n`);
-      return 1;
-    }
-    return 0;
+    return await run(bench);
   } catch (error) {
     const message = controller.signal.aborted ? 'interrupted' : error instanceof Error ? error.message : String(error);
     process.stderr.write(`bench: ${message}\n`);
-    if (state.results.length > 0 && state.outDir !== undefined && state.generator !== undefined) {
+    if (bench.results.length > 0 && bench.outDir !== undefined) {
       try {
-        const report = await writeRecord(state, state.outDir, state.generator, message);
+        const report = await writeRecord(bench, message);
         process.stderr.write(`bench: the replica counts measured before that are in ${report} (marked incomplete)\n`);
       } catch (recordError) {
         process.stderr.write(`bench: could not write the partial report: ${String(recordError)}\n`);
@@ -303,15 +357,11 @@ async function main(argv: string[]): Promise<number> {
     }
     return controller.signal.aborted ? 130 : 1;
   } finally {
-    if (stack !== undefined) {
-      progress.step(`taking the stack down: ${stack.describe(['down', '-v'])}`);
-      try {
-        await stack.down();
-      } catch (error) {
-        process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-      }
+    if (bench.stack !== undefined) {
+      bench.progress.step(`taking the stack down: ${bench.stack.describe(ComposeProject.DOWN_ARGS)}`);
+      await bench.stack.down().catch((error: unknown) => process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`));
     }
-    if (composeLog !== undefined) await closeStream(composeLog);
+    if (bench.composeLog !== undefined) await closeStream(bench.composeLog);
   }
 }
 

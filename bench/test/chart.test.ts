@@ -82,4 +82,16 @@ describe('renderChart', () => {
     expect(circles(partial)).toHaveLength(3);
     expect(partial).not.toMatch(/NaN/);
   });
+
+  it('draws the open-model p99 beside the closed-model p99, with a legend', () => {
+    const both = renderChart([
+      { replicas: 1, requestsPerSecond: 800, p99Ms: 210, openP99Ms: 45 },
+      { replicas: 2, requestsPerSecond: 1450, p99Ms: 120, openP99Ms: 60 },
+    ]);
+    assertBalancedTags(both);
+    expect(circles(both)).toHaveLength(6);
+    expect(both).toContain('>open model</text>');
+    expect(both).toContain('>closed model</text>');
+    expect(svg).not.toContain('>open model</text>');
+  });
 });

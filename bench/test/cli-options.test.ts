@@ -10,6 +10,8 @@ describe('parseBenchArgs', () => {
       vus: 50,
       runs: 1,
       warmupMs: 5_000,
+      scenario: 'read',
+      open: [0.8],
       useRunning: false,
       baseUrl: 'http://127.0.0.1:8080',
       port: 8080,
@@ -24,7 +26,10 @@ describe('parseBenchArgs', () => {
     const options = parseBenchArgs([
       '--replicas', '1,2,4', '--duration=1m30s', '--vus', '20', '--runs=3', '--warmup', '0s',
       '--project', 'my-bench', '--compose-cmd', 'docker compose', '--out', '/tmp/results',
+      '--scenario', 'mixed', '--open', '0.5,0.8',
     ]);
+    expect(options.scenario).toBe('mixed');
+    expect(options.open).toEqual([0.5, 0.8]);
     expect(options.replicas).toEqual([1, 2, 4]);
     expect(options.durationMs).toBe(90_000);
     expect(options.vus).toBe(20);
@@ -33,6 +38,10 @@ describe('parseBenchArgs', () => {
     expect(options.project).toBe('my-bench');
     expect(options.composeCmd).toEqual(['docker', 'compose']);
     expect(options.outDir).toBe('/tmp/results');
+  });
+
+  it('--open none skips the open-model runs', () => {
+    expect(parseBenchArgs(['--open', 'none']).open).toEqual([]);
   });
 
   it('--port moves both the published port and the base URL', () => {
@@ -52,7 +61,10 @@ describe('parseBenchArgs', () => {
     [['--replicas', '1,2,1'], /lists 1 twice/],
     [['--replicas', 'two'], /whole number/],
     [['--duration', '20'], /--duration must be a duration/],
-    [['--duration', '500ms'], /between 1s and 1h/],
+    [['--duration', '1s'], /between 2s and 1h/],
+    [['--scenario', 'write'], /--scenario must be read or mixed/],
+    [['--open', '1.5'], /--open takes fractions/],
+    [['--open', '0.8,0.8'], /twice/],
     [['--warmup', '500ms'], /0s or at least 1s/],
     [['--vus', '0'], /--vus must be between 1 and 1000/],
     [['--vus', '5.5'], /--vus must be a whole number/],

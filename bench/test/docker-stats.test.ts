@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StatsSample } from '../docker-stats.js';
-import { cpuPercent, memoryWithoutCache, summarizeContainers, summarizeTiers } from '../docker-stats.js';
+import { cpuPercent, memoryWithoutCache, summarizeContainers, summarizeTiers, withCpuPerRequest } from '../docker-stats.js';
 
 const SECOND_NS = 1_000_000_000;
 
@@ -104,5 +104,14 @@ describe('summarizeTiers and summarizeContainers', () => {
     const [only] = summarizeTiers([sample(1, 'haproxy', 'bench_haproxy_1', null, 10)]);
     expect(only?.peakCpuPercent).toBeNaN();
     expect(only?.peakMemoryBytes).toBe(10 * 1024 * 1024);
+  });
+});
+
+describe('withCpuPerRequest', () => {
+  it('turns a tier\'s mean CPU over the run into CPU milliseconds per request served', () => {
+    const tier = { service: 'app', containers: 1, peakCpuPercent: 90, meanCpuPercent: 80, peakMemoryBytes: 1, cpuMsPerRequest: Number.NaN };
+    // 80% of one core for 20 s is 16 s of CPU; over 8000 requests that is 2 ms each.
+    expect(withCpuPerRequest([tier], { requests: 8_000, durationS: 20 })[0]?.cpuMsPerRequest).toBeCloseTo(2, 10);
+    expect(withCpuPerRequest([tier], { requests: 0, durationS: 20 })[0]?.cpuMsPerRequest).toBeNaN();
   });
 });

@@ -1,22 +1,23 @@
-import type { LoadFigures } from '../load.js';
-import type { BenchResults, RunResult } from '../results.js';
+import type { K6Figures } from '../../tools/stack/index.js';
+import type { BenchResults, OpenRunResult, RunResult } from '../results.js';
 import { summarizeReplicaCount } from '../results.js';
 
 const MIB = 1024 * 1024;
 
 /** Load figures of one run, with the given throughput and p99. */
-export function loadFigures(requestsPerSecond: number, p99: number, errors = 0): LoadFigures {
+export function loadFigures(requestsPerSecond: number, p99: number, errors = 0): K6Figures {
   const requests = requestsPerSecond * 20;
   return {
-    generator: 'autocannon',
     requests,
     durationS: 20,
     requestsPerSecond,
     latencyMs: { mean: p99 / 3, p50: p99 / 4, p90: p99 / 2, p99, max: p99 * 2 },
     errors,
     errorRate: errors / requests,
-    thresholdsPassed: null,
-    statusCodes: { '200': requests - errors, ...(errors > 0 ? { '503': errors } : {}) },
+    checks: { passes: 2 * requests, fails: 0 },
+    droppedIterations: 0,
+    crossedThresholds: [],
+    operations: [],
   };
 }
 
@@ -32,12 +33,18 @@ export function runResult(run: number, replicas: number, requestsPerSecond: numb
   return {
     run,
     load: loadFigures(requestsPerSecond, p99, errors),
+    thresholdsPassed: true,
     tiers: [
-      { service: 'app', containers: replicas, peakCpuPercent: 95 * replicas, meanCpuPercent: 75 * replicas, peakMemoryBytes: 85 * MIB * replicas },
-      { service: 'postgres', containers: 1, peakCpuPercent: 40 + run, meanCpuPercent: 30, peakMemoryBytes: 120 * MIB },
+      { service: 'app', containers: replicas, peakCpuPercent: 95 * replicas, meanCpuPercent: 75 * replicas, peakMemoryBytes: 85 * MIB * replicas, cpuMsPerRequest: (750 * replicas) / requestsPerSecond },
+      { service: 'postgres', containers: 1, peakCpuPercent: 40 + run, meanCpuPercent: 30, peakMemoryBytes: 120 * MIB, cpuMsPerRequest: 300 / requestsPerSecond },
     ],
     containers: [...apps, { service: 'postgres', container: 'recipes-bench_postgres_1', peakCpuPercent: 41, meanCpuPercent: 30, peakMemoryBytes: 120 * MIB }],
-    files: { load: `load-r${replicas}-run${run}.json`, stats: `stats-r${replicas}-run${run}.ndjson` },
+    files: {
+      summary: `k6-r${replicas}-run${run}.json`,
+      log: `k6-r${replicas}-run${run}.log`,
+      stats: `stats-r${replicas}-run${run}.ndjson`,
+      dashboard: `k6-r${replicas}-run${run}.html`,
+    },
     samplerErrors: [],
     hostLoad1m: 1.5 + run / 10,
   };
@@ -55,10 +62,12 @@ export function benchResults(): BenchResults {
       warmupS: 5,
       vus: 50,
       runs: 3,
+      scenario: 'read',
+      open: [],
       baseUrl: 'http://127.0.0.1:8080',
       project: 'recipes-bench',
       stack: 'brought up by the bench',
-      loadGenerator: 'autocannon 9.0.0',
+      loadGenerator: 'k6 v1.8.1 (/usr/local/bin/k6)',
       request: 'GET /api/v1/recipes (first page, 100 recipes) with a logged-in session cookie',
       api: { DB_POOL_MAX: '5', LOG_LEVEL: 'warn' },
     },
@@ -67,7 +76,7 @@ export function benchResults(): BenchResults {
       node: 'v24.0.0',
       docker: '20.10.24 (API 1.41)',
       compose: 'docker-compose 1.29.2',
-      loadGenerator: 'autocannon 9.0.0',
+      loadGenerator: 'k6 v1.8.1 (/usr/local/bin/k6)',
       gitCommit: 'abcdef123456',
       images: [
         { service: 'app', image: 'recipes-bench_app', imageId: 'sha256:0123456789abcdef0123' },
@@ -79,5 +88,17 @@ export function benchResults(): BenchResults {
       summarizeReplicaCount(1, ['c0ffee000001'], [runResult(1, 1, 800, 210), runResult(2, 1, 760, 250, 3), runResult(3, 1, 820, 190)]),
       summarizeReplicaCount(2, ['c0ffee000001', 'c0ffee000002'], [runResult(1, 2, 1400, 120), runResult(2, 2, 1500, 110), runResult(3, 2, 1450, 130)]),
     ],
+  };
+}
+
+/** An open-model run at `fraction` of the closed-model throughput, served at `rate` with the given latency. */
+export function openRun(replicas: number, fraction: number, rate: number, p50: number, p99: number, dropped = 0): OpenRunResult {
+  const base = runResult(1, replicas, rate, p99);
+  return {
+    ...base,
+    fraction,
+    rate,
+    load: { ...base.load, latencyMs: { ...base.load.latencyMs, p50 }, droppedIterations: dropped },
+    files: { ...base.files, dashboard: `k6-r${replicas}-open${fraction}.html` },
   };
 }

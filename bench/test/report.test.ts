@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatNumber, formatRate, markdownTable, renderReport, renderSummary, unhealthyRuns } from '../report.js';
-import { benchResults, runResult } from './fixtures.js';
+import { formatBytes, formatNumber, formatRate, markdownTable, renderOpenSummary, renderReport, renderSummary, unhealthyRuns } from '../report.js';
+import { benchResults, openRun, runResult } from './fixtures.js';
 
 /** The cells of the table row whose first cell is `first`, in the section starting at `heading`. */
 function row(markdown: string, heading: string, first: string): string[] {
@@ -42,11 +42,12 @@ describe('renderReport', () => {
   it('has a section per replica count with every run, the median, and the tiers', () => {
     expect(report).toContain('## 1 API replica\n');
     expect(report).toContain('## 2 API replicas\n');
-    expect(row(report, '## 1 API replica', '2')).toEqual(['2', '15200', '760', '62.5', '125.0', '250.0', '500.0', '3', '0.02%', '1.7']);
-    expect(row(report, '## 1 API replica', 'median')).toEqual(['median', '', '800', '52.5', '105.0', '210.0', '', '0', '0.00%', '']);
-    // Tiers of 2 replicas: app adds both containers up, postgres is the median of 41, 42, 43.
-    expect(row(report, '## 2 API replicas', 'app')).toEqual(['app', '2', '190.0', '150.0', '170.0 MiB']);
-    expect(row(report, '## 2 API replicas', 'postgres')).toEqual(['postgres', '1', '42.0', '30.0', '120.0 MiB']);
+    expect(row(report, '## 1 API replica', '2')).toEqual(['2', '15200', '760', '62.5', '125.0', '250.0', '500.0', '3', '0.02%', '1.7', '[html](k6-r1-run2.html)']);
+    expect(row(report, '## 1 API replica', 'median')).toEqual(['median', '', '800', '52.5', '105.0', '210.0', '', '0', '0.00%', '', '']);
+    // Tiers of 2 replicas: app adds both containers up, postgres is the median of 41, 42, 43; CPU ms per request is
+    // the median of 1500 / 1400, 1500 / 1500 and 1500 / 1450 (app) and 300 / the same (postgres).
+    expect(row(report, '## 2 API replicas', 'app')).toEqual(['app', '2', '190.0', '150.0', '1.03', '170.0 MiB']);
+    expect(row(report, '## 2 API replicas', 'postgres')).toEqual(['postgres', '1', '42.0', '30.0', '0.21', '120.0 MiB']);
     expect(row(report, '## 2 API replicas', 'recipes-bench_app_2')).toEqual(['recipes-bench_app_2', 'app', '92.0', '72.0', '82.0 MiB']);
     expect(report).toContain('HAProxy routed to: `c0ffee000001`, `c0ffee000002`');
   });
@@ -66,10 +67,10 @@ describe('renderReport', () => {
     const failing = benchResults();
     const run = failing.results[1]?.runs[2];
     if (run === undefined) throw new Error('fixture has runs');
-    run.load = { ...run.load, errors: 2_000, errorRate: 0.069, statusCodes: { '200': 27_000, '503': 2_000 } };
+    run.load = { ...run.load, errors: 2_000, errorRate: 0.069 };
     const text = renderReport(failing);
     const section = text.slice(text.indexOf('## 2 API replicas'));
-    expect(section).toContain('**More than 1.00% of requests failed** in run 3 (27000 x 200, 2000 x 503)');
+    expect(section).toContain('**More than 1.00% of requests failed** in run 3 (2000 of 29000 requests failed)');
     expect(text.slice(0, text.indexOf('## 2 API replicas'))).not.toContain('of requests failed');
   });
 
@@ -94,11 +95,33 @@ describe('renderReport', () => {
     first.runs = first.runs.slice(0, 1);
     const firstRun = first.runs[0];
     if (firstRun === undefined) throw new Error('fixture has runs');
-    firstRun.load.thresholdsPassed = false;
+    firstRun.thresholdsPassed = false;
+    firstRun.load.crossedThresholds = ['http_req_duration: p(99)<1000'];
     single.settings.runs = 1;
     const text = renderReport(single);
     expect(() => row(text.slice(0, text.indexOf('## 2 API replicas')), '## 1 API replica', 'median')).toThrow();
-    expect(text).toContain("thresholds were crossed");
-    expect(text).toContain('1 run per replica count. Generator');
+    expect(text).toContain("The k6 script's thresholds were crossed in run 1 (http_req_duration: p(99)<1000)");
+    expect(text).toContain('1 run per replica count.\nNo open-model run.\nGenerator: k6 v1.8.1');
+  });
+
+  it('puts each open-model run beside the closed-model latency of the same replica count', () => {
+    const withOpen = benchResults();
+    const [one, two] = withOpen.results;
+    if (one === undefined || two === undefined) throw new Error('fixture has results');
+    one.open = [openRun(1, 0.8, 640, 20, 45)];
+    two.open = [openRun(2, 0.8, 1160, 15, 60, 12)];
+    withOpen.settings.open = [0.8];
+    const summary = renderOpenSummary(withOpen.results);
+    expect(row(summary, '|', '1')).toEqual(['1', '0.8 x 800', '640', '640', '52.5', '210.0', '20.0', '45.0', '2.3', '0', '0.00%']);
+    const text = renderReport(withOpen);
+    expect(text).toContain(summary);
+    expect(text).toContain('Then open model: requests arrive at 0.8 x the closed-model requests/s');
+    expect(row(text, '## 2 API replicas', '0.8')).toEqual(['0.8', '1160', '23200', '1160', '15.0', '30.0', '60.0', '120.0', '12', '0.00%', '1.6', '[html](k6-r2-open0.8.html)']);
+    expect(text.slice(text.indexOf('## 2 API replicas'))).toContain('The open-model run at 0.8 dropped iterations');
+    expect(text.slice(0, text.indexOf('## 2 API replicas'))).not.toContain('dropped iterations:');
+  });
+
+  it('has no open-model table when none was run', () => {
+    expect(renderOpenSummary(benchResults().results)).toBe('');
   });
 });

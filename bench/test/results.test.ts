@@ -26,7 +26,8 @@ describe('medianTiers and medianContainers', () => {
   });
 
   it('keeps a tier that only some runs saw', () => {
-    const tiers = medianTiers([[{ service: 'haproxy', containers: 1, peakCpuPercent: 5, meanCpuPercent: 2, peakMemoryBytes: 1 }], []]);
-    expect(tiers).toEqual([{ service: 'haproxy', containers: 1, peakCpuPercent: 5, meanCpuPercent: 2, peakMemoryBytes: 1 }]);
+    const haproxy = { service: 'haproxy', containers: 1, peakCpuPercent: 5, meanCpuPercent: 2, peakMemoryBytes: 1, cpuMsPerRequest: 0.1 };
+    const tiers = medianTiers([[haproxy], []]);
+    expect(tiers).toEqual([haproxy]);
   });
 });
