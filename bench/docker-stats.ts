@@ -199,6 +199,8 @@ export class StatsSampler {
       await Promise.all(
         containers.map(async (container) => {
           const stats = await readContainerStats(container.Id);
+          // A container that stopped between the listing and its reading (a finished k6 run) has no CPU figures.
+          if (stats.cpu_stats?.cpu_usage === undefined) return;
           const previous = this.#previous.get(container.Id) ?? stats.precpu_stats;
           this.#previous.set(container.Id, stats.cpu_stats);
           if (!record) return;
