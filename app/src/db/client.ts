@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 
 export type Sql = postgres.Sql;
 
@@ -15,7 +15,7 @@ type DbConfig = Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbPrepare' | 'dbConn
  * So every statement the API runs through this pool carries at least one parameter (`/readyz` included).
  */
 export function createSql(config: DbConfig, databaseUrl = config.databaseUrl): Sql {
-  if (!databaseUrl) throw new Error('DATABASE_URL is not set');
+  if (!databaseUrl) throw new ConfigError('DATABASE_URL', 'is not set (`npm run dev` starts an embedded PostgreSQL instead)');
   return postgres(databaseUrl, {
     max: config.dbPoolMax,
     prepare: config.dbPrepare,
