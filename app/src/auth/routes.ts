@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Sql } from '../db/client.js';
 import { unauthorized } from '../problem.js';
-import { parseInput, readJsonBody } from '../validation.js';
+import { validJson } from '../validation.js';
 import { decoyPasswordHash, verifyPassword } from './passwords.js';
 import { SESSION_COOKIE, isWellFormedToken } from './session-token.js';
 import { createSession, deleteSession } from './sessions.js';
@@ -24,8 +24,8 @@ interface UserRow {
 /** POST /login and POST /logout. */
 export function authRoutes(sql: Sql, config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure'>) {
   return new Hono()
-    .post('/login', async (c) => {
-      const { email, password } = parseInput(loginBody, await readJsonBody(c.req.raw));
+    .post('/login', validJson(loginBody), async (c) => {
+      const { email, password } = c.req.valid('json');
       const [user] = await sql<UserRow[]>`
         select id, email, name, password_hash from users where lower(email) = lower(${email})
       `;

@@ -3,16 +3,9 @@ import type postgres from 'postgres';
 import { requireSession, type SessionVariables } from '../auth/require-session.js';
 import type { Sql } from '../db/client.js';
 import { badRequest, notFound } from '../problem.js';
-import { parseInput, readJsonBody } from '../validation.js';
+import { validJson, validParams, validQuery } from '../validation.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import {
-  MAX_PAGE_SIZE,
-  createRecipeBody,
-  listQuery,
-  recipeId,
-  updateRecipeBody,
-  type Ingredient,
-} from './schemas.js';
+import { createRecipeBody, listQuery, recipePath, updateRecipeBody, type Ingredient } from './schemas.js';
 
 export interface RecipeSummary {
   id: number;
@@ -80,10 +73,9 @@ function recipeNotFound(id: number) {
 export function recipeRoutes(sql: Sql) {
   return new Hono<{ Variables: SessionVariables }>()
     .use(requireSession(sql))
-    .get('/', async (c) => {
-      const query = parseInput(listQuery, c.req.query(), 'query');
-      const limit = query.limit ?? MAX_PAGE_SIZE;
-      const after = query.cursor === undefined ? 0 : decodeCursor(query.cursor);
+    .get('/', validQuery(listQuery), async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const after = cursor === undefined ? 0 : decodeCursor(cursor);
       // One row more than the page tells whether a next page exists without a count.
       const rows = await sql<RecipeSummary[]>`
         select r.id, r.team_id, r.name, r.author, r.source, r.servings, r.time_minutes as time, r.tags,
@@ -99,14 +91,14 @@ export function recipeRoutes(sql: Sql) {
       const nextCursor = rows.length > limit && last ? encodeCursor(last.id) : null;
       return c.json({ recipes, next_cursor: nextCursor });
     })
-    .get('/:id', async (c) => {
-      const id = parseInput(recipeId, c.req.param('id'), 'id');
+    .get('/:id', validParams(recipePath), async (c) => {
+      const { id } = c.req.valid('param');
       const recipe = await findRecipe(sql, id, c.var.user.id);
       if (!recipe) throw recipeNotFound(id);
       return c.json(recipe);
     })
-    .post('/', async (c) => {
-      const body = parseInput(createRecipeBody, await readJsonBody(c.req.raw));
+    .post('/', validJson(createRecipeBody), async (c) => {
+      const body = c.req.valid('json');
       const userId = c.var.user.id;
       const recipe = await sql.begin(async (tx) => {
         const [team] = await tx<{ team_id: number }[]>`
@@ -133,9 +125,9 @@ export function recipeRoutes(sql: Sql) {
       c.header('Location', `/api/v1/recipes/${recipe.id}`);
       return c.json(recipe, 201);
     })
-    .patch('/:id', async (c) => {
-      const id = parseInput(recipeId, c.req.param('id'), 'id');
-      const body = parseInput(updateRecipeBody, await readJsonBody(c.req.raw));
+    .patch('/:id', validParams(recipePath), validJson(updateRecipeBody), async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
       const userId = c.var.user.id;
       const columns: Record<string, unknown> = {};
       if (body.name !== undefined) columns['name'] = body.name;
@@ -170,8 +162,8 @@ export function recipeRoutes(sql: Sql) {
       if (!recipe) throw recipeNotFound(id);
       return c.json(recipe);
     })
-    .delete('/:id', async (c) => {
-      const id = parseInput(recipeId, c.req.param('id'), 'id');
+    .delete('/:id', validParams(recipePath), async (c) => {
+      const { id } = c.req.valid('param');
       const deleted = await sql`
         delete from recipes
         where id = ${id}
