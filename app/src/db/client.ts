@@ -26,6 +26,8 @@ export function createSql(config: DbConfig, databaseUrl = config.databaseUrl): S
     max_lifetime: 30 * 60,
     connection: { application_name: 'recipes-api' },
     onnotice: () => {},
+    // An optional field left out of an insert is stored as NULL, rather than every caller writing `?? null`.
+    transform: { undefined: null },
     types: {
       // int8 ids arrive as JavaScript numbers (exact up to 2^53) instead of strings.
       bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) },
