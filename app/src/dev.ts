@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { createApp } from './app.js';
 import { loadConfigOrExit } from './config.js';
 import { createSql } from './db/client.js';
 import { migrate } from './db/migrations.js';
@@ -27,7 +28,7 @@ const applied = await migrate(sql);
 const seeded = await seed(sql, config.seedPassword);
 logger.info({ applied, seeded }, 'database ready');
 
-const running = await startServer(config, sql, logger);
+const running = await startServer(createApp({ sql, config, logger }), sql, config, logger);
 exitOnSignal(running, logger, async () => embedded?.stop());
 console.log(`
   Recipes API on http://localhost:${running.port}

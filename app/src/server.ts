@@ -1,3 +1,4 @@
+import { createApp } from './app.js';
 import { loadConfigOrExit } from './config.js';
 import { createSql } from './db/client.js';
 import { exitOnSignal, startServer } from './http-server.js';
@@ -6,4 +7,5 @@ import { createLogger } from './logger.js';
 // The production entry point: `node dist/server.js`, PID 1 under an init in the container.
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
-exitOnSignal(await startServer(config, createSql(config), logger), logger);
+const sql = createSql(config);
+exitOnSignal(await startServer(createApp({ sql, config, logger }), sql, config, logger), logger);
