@@ -6,7 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrations.js';
 import { seed } from '../src/db/seeder.js';
-import { startEmbeddedPostgres } from '../src/embedded-postgres.js';
+import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { TEST_PASSWORD } from './support/constants.js';
 
 declare module 'vitest' {

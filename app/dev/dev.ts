@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { createApp } from './app.js';
-import { loadConfigOrExit } from './config.js';
-import { createSql } from './db/client.js';
-import { migrate } from './db/migrations.js';
-import { DEFAULT_SEED_PASSWORD, seed } from './db/seeder.js';
+import { createApp } from '../src/app.js';
+import { loadConfigOrExit } from '../src/config.js';
+import { createSql } from '../src/db/client.js';
+import { migrate } from '../src/db/migrations.js';
+import { DEFAULT_SEED_PASSWORD, seed } from '../src/db/seeder.js';
+import { exitOnSignal, startServer } from '../src/http-server.js';
+import { createLogger } from '../src/logger.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
-import { exitOnSignal, startServer } from './http-server.js';
-import { createLogger } from './logger.js';
 
 // `npm run dev`: the API on PORT, against DATABASE_URL or, when that is unset, an embedded PostgreSQL 14.
 const config = loadConfigOrExit();
