@@ -44,6 +44,7 @@ function routeLabel(c: Context): string {
 export function createApp({ sql, config, logger, servedBy = hostname(), processMetrics = true }: AppDeps): ServableApp {
   const lifecycle = new Lifecycle();
   const metrics = createMetrics({ dbPoolMax: config.dbPoolMax, collectProcessMetrics: processMetrics });
+
   const toResponse = (error: unknown, c: Context): Response => {
     if (error instanceof Problem) return problemResponse(c, error);
     if (error instanceof HTTPException) {

@@ -46,7 +46,8 @@ function recipeRow(sql: Queryable, fields: UpdateRecipe) {
   };
 }
 
-const RECIPE_COLUMNS: (keyof ReturnType<typeof recipeRow>)[] = ['name', 'author', 'source', 'servings', 'time_minutes', 'tags'];
+type RecipeColumn = keyof ReturnType<typeof recipeRow>;
+const RECIPE_COLUMNS: RecipeColumn[] = ['name', 'author', 'source', 'servings', 'time_minutes', 'tags'];
 
 /** Up to `count` recipes of the user's teams with ids above `afterId`, in id order. */
 export async function listRecipes(sql: Sql, userId: number, afterId: number, count: number): Promise<RecipeSummary[]> {
