@@ -34,8 +34,7 @@ async function readJsonBody(c: Context): Promise<unknown> {
   }
 }
 
-// Hono's validator() is not used: its json target parses only under a JSON content type (answering `{}` otherwise, so a
-// required body would pass as empty) with a 400 of its own, and its query target turns repeated keys into arrays.
+// Not hono/validator: its json target hands over `{}` for a non-JSON content type and answers bad JSON with its own 400.
 function validate<T extends Target, S extends z.ZodType>(
   target: T,
   schema: S,
