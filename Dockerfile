@@ -38,4 +38,4 @@ COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
 # Node itself is the process (no npm wrapper), so SIGTERM reaches the server's drain logic.
-CMD ["node", "dist/server.js"]
+CMD ["node", "dist/main/server.js"]

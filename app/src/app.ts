@@ -7,20 +7,28 @@ import { authRoutes } from './auth/routes.js';
 import type { Config } from './config.js';
 import { isDatabaseUnavailable, type Sql } from './db/client.js';
 import { healthRoutes } from './health.js';
-import type { Lifecycle } from './lifecycle.js';
+import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
+import { createMetrics } from './metrics.js';
 import { Problem, notFound, problemResponse, serviceUnavailable } from './problem.js';
 import { recipeRoutes } from './recipes/routes.js';
 
 export interface AppDeps {
   sql: Sql;
-  config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure'>;
+  config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure' | 'dbPoolMax'>;
   logger: Logger;
-  metrics: Metrics;
-  lifecycle: Lifecycle;
   /** Reported in X-Served-By; the container's hostname by default. */
   servedBy?: string;
+  /** Node's own metrics (CPU, memory, event loop) on /metrics; tests leave them out, many apps sharing one process. */
+  processMetrics?: boolean;
+}
+
+export type App = Hono;
+
+/** The app and the shutdown state it reports: the server begins the shutdown, readiness and every response see it. */
+export interface ServableApp {
+  app: App;
+  lifecycle: Lifecycle;
 }
 
 // 64 KiB: a recipe with 100 ingredients and 100 long steps fits; anything larger is not a recipe.
@@ -32,8 +40,11 @@ function routeLabel(c: Context): string {
   return route === '/*' || route === '*' ? 'unmatched' : route;
 }
 
-/** Builds the HTTP application; serving it on a port is the entry point's job. */
-export function createApp({ sql, config, logger, metrics, lifecycle, servedBy = hostname() }: AppDeps) {
+/** Builds the HTTP application with its metrics and lifecycle; serving it on a port is the entry point's job. */
+export function createApp({ sql, config, logger, servedBy = hostname(), processMetrics = true }: AppDeps): ServableApp {
+  const lifecycle = new Lifecycle();
+  const metrics = createMetrics({ dbPoolMax: config.dbPoolMax, collectProcessMetrics: processMetrics });
+
   const toResponse = (error: unknown, c: Context): Response => {
     if (error instanceof Problem) return problemResponse(c, error);
     if (error instanceof HTTPException) {
@@ -88,7 +99,5 @@ export function createApp({ sql, config, logger, metrics, lifecycle, servedBy = 
 
   app.notFound((c) => problemResponse(c, notFound(`No route for ${c.req.method} ${c.req.path}.`)));
   app.onError(toResponse);
-  return app;
+  return { app, lifecycle };
 }
-
-export type App = ReturnType<typeof createApp>;

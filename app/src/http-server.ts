@@ -1,11 +1,9 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { createApp } from './app.js';
+import type { ServableApp } from './app.js';
 import type { Config } from './config.js';
 import type { Sql } from './db/client.js';
-import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
-import { createMetrics } from './metrics.js';
 
 // 61 s: longer than HAProxy keeps an idle server connection, so the proxy, not Node, closes idle keep-alive
 // connections and never sends a request onto a socket Node is closing.
@@ -18,12 +16,15 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-/** Serves the API on config.port with the given pool; resolves once listening. */
-export function startServer(config: Config, sql: Sql, logger: Logger): Promise<RunningServer> {
-  const lifecycle = new Lifecycle();
-  const metrics = createMetrics({ dbPoolMax: config.dbPoolMax, collectProcessMetrics: true });
-  const app = createApp({ sql, config, logger, metrics, lifecycle });
+type ServerConfig = Pick<Config, 'port' | 'shutdownTimeoutMs' | 'shutdownDelayMs'>;
 
+/** Serves the app on config.port; resolves once listening. Shutting down ends the app's pool too. */
+export function startServer(
+  { app, lifecycle }: ServableApp,
+  sql: Sql,
+  config: ServerConfig,
+  logger: Logger,
+): Promise<RunningServer> {
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
       logger.info({ port: info.port }, 'listening');

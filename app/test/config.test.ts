@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { createSql } from '../src/db/client.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -56,5 +57,20 @@ describe('loadConfig', () => {
   ])('rejects %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('treats blank values as unset and takes SEED_PASSWORD as given', () => {
+    expect(loadConfig({ PORT: '  ', LOG_LEVEL: '', DATABASE_URL: ' ', SEED_PASSWORD: '' })).toMatchObject({
+      port: 3000,
+      logLevel: 'info',
+      databaseUrl: undefined,
+      seedPassword: undefined,
+    });
+    expect(loadConfig({ SEED_PASSWORD: ' s3cret ' }).seedPassword).toBe(' s3cret ');
+  });
+
+  it('lets the pool, the one place that needs it, refuse a missing DATABASE_URL by name', () => {
+    expect(() => createSql(loadConfig({}))).toThrow(ConfigError);
+    expect(() => createSql(loadConfig({}))).toThrow(/DATABASE_URL is not set/);
   });
 });

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../src/config.js';
 import { migrate } from '../src/db/migrations.js';
 import { seed } from '../src/db/seeder.js';
-import { startEmbeddedPostgres } from '../src/embedded-postgres.js';
+import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 import { TEST_PASSWORD } from './support/constants.js';
 
 declare module 'vitest' {
@@ -19,7 +20,7 @@ declare module 'vitest' {
 
 /** Starts (or reuses, via DATABASE_URL) one PostgreSQL for the run and builds the seeded template database once. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  let adminUrl = process.env.DATABASE_URL;
+  let adminUrl = loadConfig().databaseUrl;
   let stopServer = async () => {};
   if (!adminUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'recipes-test-pg-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RecipeDetail, RecipeSummary } from '../src/recipes/routes.js';
+import type { RecipeDetail, RecipeSummary } from '../src/recipes/queries.js';
 import { buildApp, login } from './support/app.js';
 import { OTHER_EMAIL } from './support/constants.js';
 import { useTestDatabase } from './support/database.js';

@@ -6,7 +6,7 @@ import { DEMO_EMAIL, TEST_PASSWORD } from './support/constants.js';
 import { useTestDatabase } from './support/database.js';
 
 const db = useTestDatabase();
-const SERVER_ENTRY = fileURLToPath(new URL('../src/server.ts', import.meta.url));
+const SERVER_ENTRY = fileURLToPath(new URL('../src/main/server.ts', import.meta.url));
 const children: ChildProcess[] = [];
 
 afterAll(() => {

@@ -4,31 +4,22 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Sql } from '../db/client.js';
 import { unauthorized } from '../problem.js';
-import { parseInput, readJsonBody } from '../validation.js';
+import { validJson } from '../validation.js';
 import { decoyPasswordHash, verifyPassword } from './passwords.js';
 import { SESSION_COOKIE, isWellFormedToken } from './session-token.js';
-import { createSession, deleteSession } from './sessions.js';
+import { createSession, deleteSession, findLoginUser } from './sessions.js';
 
 const loginBody = z.object({
   email: z.string().trim().min(3).max(254).pipe(z.email()),
   password: z.string().min(1).max(1024),
 });
 
-interface UserRow {
-  id: number;
-  email: string;
-  name: string;
-  password_hash: string;
-}
-
 /** POST /login and POST /logout. */
 export function authRoutes(sql: Sql, config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure'>) {
   return new Hono()
-    .post('/login', async (c) => {
-      const { email, password } = parseInput(loginBody, await readJsonBody(c.req.raw));
-      const [user] = await sql<UserRow[]>`
-        select id, email, name, password_hash from users where lower(email) = lower(${email})
-      `;
+    .post('/login', validJson(loginBody), async (c) => {
+      const { email, password } = c.req.valid('json');
+      const user = await findLoginUser(sql, email);
       // Unknown emails still pay for one scrypt, so response time does not reveal which emails exist.
       const valid = await verifyPassword(password, user?.password_hash ?? (await decoyPasswordHash()));
       if (!user || !valid) throw unauthorized('Email or password is incorrect.');

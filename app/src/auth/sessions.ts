@@ -7,6 +7,19 @@ export interface SessionUser {
   name: string;
 }
 
+/** A user as login sees it: with the password hash to verify against. */
+export interface LoginUser extends SessionUser {
+  password_hash: string;
+}
+
+/** The user with this email, compared case-insensitively, or undefined. */
+export async function findLoginUser(sql: Sql, email: string): Promise<LoginUser | undefined> {
+  const [user] = await sql<LoginUser[]>`
+    select id, email, name, password_hash from users where lower(email) = lower(${email})
+  `;
+  return user;
+}
+
 /** Stores a new session for the user and returns the token for the cookie. */
 export async function createSession(sql: Sql, userId: number, ttlSeconds: number): Promise<string> {
   const token = newSessionToken();

@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 
 export type Sql = postgres.Sql;
 
@@ -15,7 +15,7 @@ type DbConfig = Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbPrepare' | 'dbConn
  * So every statement the API runs through this pool carries at least one parameter (`/readyz` included).
  */
 export function createSql(config: DbConfig, databaseUrl = config.databaseUrl): Sql {
-  if (!databaseUrl) throw new Error('DATABASE_URL is not set');
+  if (!databaseUrl) throw new ConfigError('DATABASE_URL', 'is not set (`npm run dev` starts an embedded PostgreSQL instead)');
   return postgres(databaseUrl, {
     max: config.dbPoolMax,
     prepare: config.dbPrepare,
@@ -26,6 +26,8 @@ export function createSql(config: DbConfig, databaseUrl = config.databaseUrl): S
     max_lifetime: 30 * 60,
     connection: { application_name: 'recipes-api' },
     onnotice: () => {},
+    // An optional field left out of an insert is stored as NULL, rather than every caller writing `?? null`.
+    transform: { undefined: null },
     types: {
       // int8 ids arrive as JavaScript numbers (exact up to 2^53) instead of strings.
       bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) },

@@ -53,7 +53,7 @@ function chunks<T>(rows: T[]): T[][] {
 }
 
 /** Creates the demo teams, users and recipes unless they exist; returns what was inserted. */
-export async function seed(sql: Sql, password: string): Promise<SeedSummary> {
+export async function seed(sql: Sql, password = DEFAULT_SEED_PASSWORD): Promise<SeedSummary> {
   const summary: SeedSummary = { users: 0, teams: 0, recipes: 0, ingredients: 0, steps: 0 };
   const passwordHash = await hashPassword(password);
   await sql.begin(async (tx) => {

@@ -18,15 +18,17 @@ export const listQuery = z.object({
     .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`)
     .transform(Number)
     .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE))
-    .optional(),
+    .default(MAX_PAGE_SIZE),
   cursor: z.string().optional(),
 });
 
-export const recipeId = z
-  .string()
-  .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
-  .transform(Number)
-  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
+export const recipePath = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
+    .transform(Number)
+    .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER)),
+});
 
 const ingredient = z.strictObject({
   name: text(1, 200),

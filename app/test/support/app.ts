@@ -1,29 +1,18 @@
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type ServableApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Sql } from '../../src/db/client.js';
-import { Lifecycle } from '../../src/lifecycle.js';
 import { createLogger } from '../../src/logger.js';
-import { createMetrics } from '../../src/metrics.js';
 import { DEMO_EMAIL, TEST_PASSWORD } from './constants.js';
 
-export interface TestApp {
-  app: App;
-  lifecycle: Lifecycle;
-}
-
 /** The real app on the given pool, with logs silenced; call it with app.request() — no port needed. */
-export function buildApp(sql: Sql, env: Record<string, string> = {}): TestApp {
-  const config = loadConfig(env);
-  const lifecycle = new Lifecycle();
-  const app = createApp({
+export function buildApp(sql: Sql, env: Record<string, string> = {}): ServableApp {
+  return createApp({
     sql,
-    config,
+    config: loadConfig(env),
     logger: createLogger('silent'),
-    metrics: createMetrics({ dbPoolMax: config.dbPoolMax, collectProcessMetrics: false }),
-    lifecycle,
     servedBy: 'test-replica',
+    processMetrics: false,
   });
-  return { app, lifecycle };
 }
 
 /** POSTs JSON to the app. */

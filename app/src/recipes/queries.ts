@@ -1,0 +1,164 @@
+import type postgres from 'postgres';
+import type { Sql } from '../db/client.js';
+import type { CreateRecipe, Ingredient, UpdateRecipe } from './schemas.js';
+
+// Every statement here carries at least one parameter, so postgres.js never pipelines behind PgBouncer (db/client.ts).
+
+export interface RecipeSummary {
+  id: number;
+  team_id: number;
+  name: string;
+  author: string | null;
+  source: string | null;
+  servings: number;
+  time: number | null;
+  tags: string[];
+  created: Date;
+  modified: Date;
+}
+
+export interface RecipeDetail extends RecipeSummary {
+  ingredients: { position: number; name: string; quantity: string | null }[];
+  steps: { position: number; text: string }[];
+}
+
+type Queryable = Sql | postgres.TransactionSql;
+
+/** The ids of the user's teams, as a subquery: recipes outside them are invisible, exactly like missing ones. */
+function userTeams(sql: Queryable, userId: number) {
+  return sql`(select team_id from team_members where user_id = ${userId})`;
+}
+
+/** A recipe's own columns as the API names them (`time_minutes` is `time`). */
+function summaryColumns(sql: Queryable) {
+  return sql`r.id, r.team_id, r.name, r.author, r.source, r.servings, r.time_minutes as time, r.tags, r.created, r.modified`;
+}
+
+/** The recipes row for the API's fields; a field left out stays undefined, which an insert stores as null. */
+function recipeRow(sql: Queryable, fields: UpdateRecipe) {
+  return {
+    name: fields.name,
+    author: fields.author,
+    source: fields.source,
+    servings: fields.servings,
+    time_minutes: fields.time,
+    tags: fields.tags === undefined ? undefined : sql.array(fields.tags),
+  };
+}
+
+type RecipeColumn = keyof ReturnType<typeof recipeRow>;
+const RECIPE_COLUMNS: RecipeColumn[] = ['name', 'author', 'source', 'servings', 'time_minutes', 'tags'];
+
+/** Up to `count` recipes of the user's teams with ids above `afterId`, in id order. */
+export async function listRecipes(sql: Sql, userId: number, afterId: number, count: number): Promise<RecipeSummary[]> {
+  return sql<RecipeSummary[]>`
+    select ${summaryColumns(sql)}
+    from recipes r
+    where r.team_id in ${userTeams(sql, userId)}
+      and r.id > ${afterId}
+    order by r.id
+    limit ${count}
+  `;
+}
+
+/** The recipe with its ingredients and steps, if it belongs to one of the user's teams; one round trip. */
+export async function findRecipe(sql: Queryable, id: number, userId: number): Promise<RecipeDetail | undefined> {
+  const [recipe] = await sql<RecipeDetail[]>`
+    select
+      ${summaryColumns(sql)},
+      coalesce((
+        select json_agg(json_build_object('position', i.position, 'name', i.name, 'quantity', i.quantity)
+                        order by i.position)
+        from ingredients i where i.recipe_id = r.id
+      ), '[]') as ingredients,
+      coalesce((
+        select json_agg(json_build_object('position', s.position, 'text', s.text) order by s.position)
+        from steps s where s.recipe_id = r.id
+      ), '[]') as steps
+    from recipes r
+    where r.id = ${id}
+      and r.team_id in ${userTeams(sql, userId)}
+  `;
+  return recipe;
+}
+
+async function insertIngredients(sql: Queryable, recipeId: number, ingredients: Ingredient[]): Promise<void> {
+  if (ingredients.length === 0) return;
+  const rows = ingredients.map((item, position) => ({ ...item, recipe_id: recipeId, position }));
+  await sql`insert into ingredients ${sql(rows, 'recipe_id', 'position', 'name', 'quantity')}`;
+}
+
+async function insertSteps(sql: Queryable, recipeId: number, steps: string[]): Promise<void> {
+  if (steps.length === 0) return;
+  const rows = steps.map((text, position) => ({ recipe_id: recipeId, position, text }));
+  await sql`insert into steps ${sql(rows, 'recipe_id', 'position', 'text')}`;
+}
+
+/** Creates the recipe in `team_id`, or else the user's first team; undefined when `team_id` is not one of theirs. */
+export async function createRecipe(sql: Sql, userId: number, recipe: CreateRecipe): Promise<RecipeDetail | undefined> {
+  return sql.begin(async (tx) => {
+    const [team] = await tx<{ team_id: number }[]>`
+      select team_id from ${userTeams(tx, userId)} as teams
+      ${recipe.team_id === undefined ? tx`` : tx`where team_id = ${recipe.team_id}`}
+      order by team_id
+      limit 1
+    `;
+    if (!team) return undefined;
+    const row = { ...recipeRow(tx, recipe), team_id: team.team_id };
+    const columns: (keyof typeof row)[] = ['team_id', ...RECIPE_COLUMNS];
+    const [created] = await tx<{ id: number }[]>`
+      insert into recipes ${tx(row, columns)}
+      returning id
+    `;
+    if (!created) throw new Error('insert returned no row');
+    await insertIngredients(tx, created.id, recipe.ingredients);
+    await insertSteps(tx, created.id, recipe.steps);
+    const stored = await findRecipe(tx, created.id, userId);
+    if (!stored) throw new Error('created recipe not found');
+    return stored;
+  });
+}
+
+/** Applies the given fields and replaces the given lists; undefined when the recipe is not one the user can see. */
+export async function updateRecipe(
+  sql: Sql,
+  id: number,
+  userId: number,
+  changes: UpdateRecipe,
+): Promise<RecipeDetail | undefined> {
+  const row = recipeRow(sql, changes);
+  const columns = RECIPE_COLUMNS.filter((column) => row[column] !== undefined);
+  return sql.begin(async (tx) => {
+    // postgres.js picks its column-list syntax from the keyword just before the helper, so `set` stays beside it.
+    const update =
+      columns.length > 0
+        ? tx`update recipes set ${tx(row, columns)}, modified = now()`
+        : tx`update recipes set modified = now()`;
+    const [updated] = await tx<{ id: number }[]>`
+      ${update}
+      where id = ${id}
+        and team_id in ${userTeams(tx, userId)}
+      returning id
+    `;
+    if (!updated) return undefined;
+    if (changes.ingredients !== undefined) {
+      await tx`delete from ingredients where recipe_id = ${id}`;
+      await insertIngredients(tx, id, changes.ingredients);
+    }
+    if (changes.steps !== undefined) {
+      await tx`delete from steps where recipe_id = ${id}`;
+      await insertSteps(tx, id, changes.steps);
+    }
+    return findRecipe(tx, id, userId);
+  });
+}
+
+/** Deletes the recipe with its ingredients and steps; false when it is not one the user can see. */
+export async function deleteRecipe(sql: Sql, id: number, userId: number): Promise<boolean> {
+  const deleted = await sql`
+    delete from recipes
+    where id = ${id}
+      and team_id in ${userTeams(sql, userId)}
+  `;
+  return deleted.count > 0;
+}
