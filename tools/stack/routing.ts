@@ -5,8 +5,10 @@ export interface Routing {
 }
 
 /**
- * "HAProxy routes to N ready replicas": requests to /readyz through HAProxy all answer 200 and are spread over
- * exactly `replicas` distinct API containers (X-Served-By), in two consecutive rounds. Gives up after `timeoutMs`.
+ * "HAProxy routes to N ready replicas": requests to /healthz through HAProxy all answer 200 and are spread over
+ * exactly `replicas` distinct API containers (X-Served-By), in two consecutive rounds. HAProxy sends traffic only to
+ * replicas whose /readyz check passes (a database round trip), so every replica answering is a ready one; /readyz
+ * itself is for HAProxy's checks and is not served on the public frontend. Gives up after `timeoutMs`.
  */
 export async function waitForRouting(
   baseUrl: string,
@@ -23,7 +25,7 @@ export async function waitForRouting(
     const answers = await Promise.all(
       Array.from({ length: perRound }, async () => {
         try {
-          const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(5_000) });
+          const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(5_000) });
           await res.arrayBuffer();
           return { status: res.status, servedBy: res.headers.get('x-served-by') };
         } catch {
@@ -41,8 +43,8 @@ export async function waitForRouting(
       const answering = `${servedBy.length} replica(s) answered (${servedBy.join(', ') || 'none'})`;
       lastProblem =
         failures > 0
-          ? `${failures} of ${perRound} requests to /readyz failed; ${answering}`
-          : `every request to /readyz succeeded, but ${answering}`;
+          ? `${failures} of ${perRound} requests to /healthz failed; ${answering}`
+          : `every request to /healthz succeeded, but ${answering}`;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
