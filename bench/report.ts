@@ -50,10 +50,15 @@ function replicaLabel(replicas: number): string {
   return `${replicas} API replica${replicas === 1 ? '' : 's'}`;
 }
 
-/** The table of median closed-model figures, one row per replica count. */
+/** The full path's requests/s as a fraction of the database's ceiling for the same statements. */
+export function ceilingRatio(result: Pick<ReplicaResult, 'median' | 'ceiling'>): number {
+  return result.ceiling === null ? Number.NaN : result.median.requestsPerSecond / result.ceiling.tps;
+}
+
+/** The table of median closed-model figures, one row per replica count, with the database's ceiling beside them. */
 export function renderSummary(results: readonly ReplicaResult[]): string {
   return markdownTable(
-    ['API replicas', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'error rate'],
+    ['API replicas', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'error rate', 'ceiling tps', 'of ceiling'],
     results.map((r) => [
       String(r.replicas),
       formatNumber(r.median.requestsPerSecond, 0),
@@ -61,8 +66,20 @@ export function renderSummary(results: readonly ReplicaResult[]): string {
       formatNumber(r.median.p90Ms),
       formatNumber(r.median.p99Ms),
       formatRate(r.median.errorRate),
+      formatNumber(r.ceiling?.tps ?? Number.NaN, 0),
+      formatNumber(ceilingRatio(r), 2),
     ]),
-    [true, true, true, true, true, true],
+    [true, true, true, true, true, true, true, true],
+  );
+}
+
+function describeCeiling(result: ReplicaResult): string {
+  const { ceiling } = result;
+  if (ceiling === null) return '';
+  return (
+    `Ceiling: pgbench ran the list endpoint's statements through the stack's PgBouncer at ${formatNumber(ceiling.tps, 0)} ` +
+    `transactions/s (${ceiling.clients} clients, -M ${ceiling.protocol}, mean latency ${formatNumber(ceiling.latencyMs)} ms; ` +
+    `[log](${ceiling.file})); the full path served ${formatNumber(ceilingRatio(result), 2)} of it.`
   );
 }
 
@@ -209,7 +226,7 @@ function renderReplicaSection(result: ReplicaResult): string {
         `(${failing.map((run) => describeFailures(run.load)).join('; ')}): the throughput and latency figures describe failures, not service.`;
   const samplerErrors = allRuns.flatMap((run) => run.samplerErrors);
   const gaps = samplerErrors.length > 0 ? `${samplerErrors.length} stats reading(s) failed; see results.json.` : '';
-  const notes = [failures, thresholds, dropped, gaps].filter((note) => note !== '');
+  const notes = [describeCeiling(result), failures, thresholds, dropped, gaps].filter((note) => note !== '');
   const operations = renderOperations(allRuns);
   return [
     `## ${replicaLabel(result.replicas)}`,

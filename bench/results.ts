@@ -1,4 +1,5 @@
 import type { K6Figures } from '../tools/stack/index.js';
+import type { CeilingResult } from './ceiling.js';
 import type { ContainerStatsSummary, TierStats } from './docker-stats.js';
 import type { MachineInfo, VersionInfo } from './environment.js';
 import type { PreflightCheck } from './preflight.js';
@@ -49,6 +50,8 @@ export interface ReplicaResult {
   containers: ContainerStatsSummary[];
   /** Open-model runs after the closed ones, one per fraction of the closed-model median throughput. */
   open: OpenRunResult[];
+  /** What the database serves of the list endpoint's statements through the same PgBouncer (pgbench). */
+  ceiling: CeilingResult | null;
 }
 
 /** The whole record of a bench: what was run, where, with what, and every figure (results.json). */
@@ -128,7 +131,13 @@ export function medianContainers(runs: readonly (readonly ContainerStatsSummary[
 }
 
 /** Combines the runs of one replica count into its reported figures. */
-export function summarizeReplicaCount(replicas: number, servedBy: string[], runs: RunResult[], open: OpenRunResult[] = []): ReplicaResult {
+export function summarizeReplicaCount(
+  replicas: number,
+  servedBy: string[],
+  runs: RunResult[],
+  open: OpenRunResult[] = [],
+  ceiling: CeilingResult | null = null,
+): ReplicaResult {
   return {
     replicas,
     servedBy,
@@ -137,5 +146,6 @@ export function summarizeReplicaCount(replicas: number, servedBy: string[], runs
     tiers: medianTiers(runs.map((run) => run.tiers)),
     containers: medianContainers(runs.map((run) => run.containers)),
     open,
+    ceiling,
   };
 }

@@ -16,6 +16,7 @@ import {
   engineVersion,
   findOnPath,
   imageK6,
+  loginSession,
   pinnedK6Image,
   projectContainers,
   projectPublishingPort,
@@ -23,6 +24,7 @@ import {
   type ComposeCli,
   type K6Runner,
 } from '../tools/stack/index.js';
+import { measureCeiling } from './ceiling.js';
 import { USAGE, UsageError, formatDuration, parseBenchArgs } from './cli-options.js';
 import type { BenchOptions } from './cli-options.js';
 import { StatsSampler, summarizeContainers, summarizeTiers, withCpuPerRequest } from './docker-stats.js';
@@ -239,7 +241,23 @@ async function measureReplicaCount(bench: Bench, k6: K6Runner, replicas: number,
         `dropped ${measured.load.droppedIterations}`,
     );
   }
-  return { ...summary, open };
+  const ceiling = await progress.timed(`${label}: the database's ceiling (pgbench through PgBouncer)`, options.durationMs, async () => {
+    const session = await loginSession(options.baseUrl, demoUser());
+    const api = await apiSettings(bench.project).catch((): Record<string, string> => ({}));
+    return measureCeiling({
+      project: bench.project,
+      ...session,
+      durationMs: options.durationMs,
+      prepare: api.DB_PREPARE === 'true',
+      outDir: bench.outDir as string,
+      file: `pgbench-r${replicas}.log`,
+    });
+  });
+  progress.step(
+    `${label}: ceiling ${formatNumber(ceiling.tps, 0)} transactions/s (pgbench -M ${ceiling.protocol}, ${ceiling.clients} clients); ` +
+      `the full path served ${formatNumber(summary.median.requestsPerSecond / ceiling.tps, 2)} of it`,
+  );
+  return { ...summary, open, ceiling };
 }
 
 /** Step 4: results.json, report.md and chart.svg for what was measured; returns the report's path. */
@@ -319,7 +337,8 @@ async function main(argv: string[]): Promise<number> {
     argv,
     options,
     startedAt: new Date(),
-    progress: new Progress(replicaRuns * (options.warmupMs + (options.runs + options.open.length) * options.durationMs)),
+    // Per replica count: warm-up, the closed runs, the open runs and the ceiling (pgbench) run.
+    progress: new Progress(replicaRuns * (options.warmupMs + (options.runs + options.open.length + 1) * options.durationMs)),
     signal: controller.signal,
     compose: options.composeCmd,
     project: options.project,

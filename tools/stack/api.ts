@@ -39,8 +39,19 @@ export async function request<T = unknown>(baseUrl: string, path: string, init: 
   return { status: res.status, contentType, servedBy: res.headers.get('x-served-by'), body };
 }
 
+/** A logged-in session: the Cookie header value ("sessionid=...") and the user's id. */
+export interface Session {
+  cookie: string;
+  userId: number;
+}
+
 /** Logs in and returns the Cookie header value that carries the session ("sessionid=..."). */
 export async function login(baseUrl: string, user: Credentials): Promise<string> {
+  return (await loginSession(baseUrl, user)).cookie;
+}
+
+/** Logs in and returns the session cookie and the user's id. */
+export async function loginSession(baseUrl: string, user: Credentials): Promise<Session> {
   const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -54,7 +65,9 @@ export async function login(baseUrl: string, user: Credentials): Promise<string>
       `POST /api/v1/auth/login as ${user.email}: status ${res.status}, ${session === undefined ? 'no sessionid cookie' : 'cookie set'}, body ${body.slice(0, 200)}`,
     );
   }
-  return session.split(';')[0] ?? session;
+  const userId = (JSON.parse(body) as { user?: { id?: number } }).user?.id;
+  if (typeof userId !== 'number') throw new Error(`POST /api/v1/auth/login as ${user.email}: no user id in ${body.slice(0, 200)}`);
+  return { cookie: session.split(';')[0] ?? session, userId };
 }
 
 export interface RecipePage {

@@ -19,8 +19,8 @@ export {
   serviceOf,
 } from './docker.js';
 export type { ContainerDetails, ContainerStats, ContainerSummary, CpuStats, MemoryStats } from './docker.js';
-export { PAGE_SIZE, demoUser, demoUserSeededWith, listRecipes, login, request } from './api.js';
-export type { Credentials, RecipePage, Reply } from './api.js';
+export { PAGE_SIZE, demoUser, demoUserSeededWith, listRecipes, login, loginSession, request } from './api.js';
+export type { Credentials, RecipePage, Reply, Session } from './api.js';
 export { waitForRouting } from './routing.js';
 export type { Routing } from './routing.js';
 export { K6_DIR, K6_THRESHOLDS_CROSSED, binaryK6, findOnPath, imageK6, pinnedK6Image } from './k6.js';
