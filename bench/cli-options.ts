@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseComposeCli, type ComposeCli } from '../tools/stack/index.js';
+import { FAULTS, parseComposeCli, type ComposeCli, type Fault } from '../tools/stack/index.js';
 import type { Scenario } from './results.js';
 
 /** What one `npm run bench` invocation measures, after validation. */
@@ -12,6 +12,9 @@ export interface BenchOptions {
   scenario: Scenario;
   /** Open-model runs after the closed ones, at these fractions of the closed-model throughput (empty: none). */
   open: number[];
+  /** Fault runs instead of the throughput runs: one per fault, each injected `faultAtMs` into its load. */
+  faults: Fault[];
+  faultAtMs: number;
   useRunning: boolean;
   baseUrl: string;
   /** Port HAProxy publishes on 127.0.0.1 (HAPROXY_PORT for compose), taken from --port or --base-url. */
@@ -43,6 +46,10 @@ report.md, chart.svg, one k6 HTML report per measured run, raw outputs).
   --open 0.8           open-model runs after the closed ones, at these fractions of the closed-model
                        requests/s, e.g. 0.5,0.8 (default 0.8; none skips them)
   --warmup 5s          unmeasured load before the runs of each replica count (default 5s; 0s skips it)
+  --fault NAME[,NAME]  fault runs instead: kill-replica, stop-replica, restart-pgbouncer, restart-postgres,
+                       scale (N -> 1 -> N), or all; one closed-model run each, at one replica count
+                       (default 3), reporting failed requests, recovery and lost writes (with --scenario mixed)
+  --fault-at 6s        when the fault is injected into each fault run (default 6s)
   --use-running        measure the stack that is already up instead of bringing one up (no --replicas)
   --base-url URL       where HAProxy listens (default http://127.0.0.1:8080; 127.0.0.1 or localhost only)
   --port N             HAProxy port: publishes the stack there (HAPROXY_PORT) and sets --base-url to match
@@ -60,6 +67,9 @@ const DEFAULTS = {
   warmup: '5s',
   scenario: 'read',
   open: '0.8',
+  faultAt: '6s',
+  // Faults are measured where a replica can fail with others left to take over.
+  faultReplicas: '3',
   baseUrl: 'http://127.0.0.1:8080',
   project: 'recipes-bench',
   outDir: 'bench-results',
@@ -117,6 +127,17 @@ export function parseOpenFractions(text: string): number[] {
   return fractions;
 }
 
+/** Parses "kill-replica,scale" (or "all") into faults in the given order. */
+export function parseFaults(text: string): Fault[] {
+  if (text.trim() === 'all') return [...FAULTS];
+  const names = text.split(',').map((part) => part.trim());
+  for (const name of names) {
+    if (!(FAULTS as readonly string[]).includes(name)) throw new UsageError(`--fault takes ${FAULTS.join(', ')} or all, got "${name}"`);
+  }
+  if (new Set(names).size !== names.length) throw new UsageError(`--fault lists a fault twice: "${text}"`);
+  return names as Fault[];
+}
+
 /** Parses "1,2,4" into distinct replica counts in the given order. */
 export function parseReplicas(text: string): number[] {
   const parts = text.split(',').map((part) => part.trim());
@@ -158,6 +179,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         warmup: { type: 'string' },
         scenario: { type: 'string' },
         open: { type: 'string' },
+        fault: { type: 'string' },
+        'fault-at': { type: 'string' },
         'use-running': { type: 'boolean' },
         'base-url': { type: 'string' },
         port: { type: 'string' },
@@ -204,17 +227,29 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     composeCmd = parseComposeCli(values['compose-cmd']);
   }
 
+  const faults = values.fault === undefined ? [] : parseFaults(values.fault);
+  const faultAtMs = parseDuration(values['fault-at'] ?? DEFAULTS.faultAt, '--fault-at');
+  if (faults.length > 0) {
+    if (useRunning) throw new UsageError('--fault runs on a stack the bench brings up (the scale fault rescales it); leave out --use-running');
+    if (values.open !== undefined) throw new UsageError('--fault runs have no open-model runs; leave out --open');
+    if (faultAtMs >= durationMs) throw new UsageError(`--fault-at ${values['fault-at']} must fall inside --duration ${formatDuration(durationMs)}`);
+  }
+  const replicas = parseReplicas(values.replicas ?? (faults.length > 0 ? DEFAULTS.faultReplicas : DEFAULTS.replicas));
+  if (faults.length > 0 && replicas.length !== 1) throw new UsageError('--fault runs at one replica count: give --replicas a single number');
+
   const scenario = (values.scenario ?? DEFAULTS.scenario) as Scenario;
   if (!SCENARIOS.includes(scenario)) throw new UsageError(`--scenario must be ${SCENARIOS.join(' or ')}, got "${values.scenario}"`);
 
   return {
-    replicas: parseReplicas(values.replicas ?? DEFAULTS.replicas),
+    replicas,
     durationMs,
     vus: parseInteger(values.vus ?? DEFAULTS.vus, '--vus', 1, MAX_VUS),
     runs: parseInteger(values.runs ?? DEFAULTS.runs, '--runs', 1, MAX_RUNS),
     warmupMs,
     scenario,
-    open: parseOpenFractions(values.open ?? DEFAULTS.open),
+    open: faults.length > 0 ? [] : parseOpenFractions(values.open ?? DEFAULTS.open),
+    faults,
+    faultAtMs,
     useRunning,
     baseUrl: baseUrl.origin,
     port,

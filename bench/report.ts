@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { K6Figures } from '../tools/stack/index.js';
 import type { TierStats } from './docker-stats.js';
-import type { BenchResults, OpenRunResult, ReplicaResult, RunResult } from './results.js';
+import type { BenchResults, FaultRunResult, OpenRunResult, ReplicaResult, RunResult } from './results.js';
 import { renderChart } from './chart.js';
 
 /** A number with fixed decimals, or "n/a" when it was not measured. */
@@ -252,6 +252,83 @@ function renderReplicaSection(result: ReplicaResult): string {
   ].join('\n');
 }
 
+function seconds(ms: number | null): string {
+  return ms === null || !Number.isFinite(ms) ? 'n/a' : (ms / 1000).toFixed(2);
+}
+
+function latencyPair(window: { p50Ms: number; p99Ms: number }): string {
+  return `${formatNumber(window.p50Ms)} / ${formatNumber(window.p99Ms)}`;
+}
+
+/** One row per fault run: failed requests, recovery, latency around the fault and, for the mixed load, lost writes. */
+export function renderFaults(faults: readonly FaultRunResult[]): string {
+  const mixed = faults.some((run) => run.writeLoss !== null);
+  return markdownTable(
+    [
+      'fault', 'requests', 'failed', 'failed %', 'failed by cause', 'longest gap s', 'answers again s',
+      'p50 / p99 ms before', 'during', 'after',
+      ...(mixed ? ['acknowledged writes lost', 'unacknowledged writes landed'] : []),
+    ],
+    faults.map(({ fault, impact, writeLoss }) => [
+      fault,
+      String(impact.requests),
+      String(impact.failed),
+      formatRate(impact.failedRate),
+      Object.entries(impact.failedBy).map(([cause, count]) => `${count} x ${cause}`).join(', ') || 'none',
+      seconds(impact.longestGapMs),
+      seconds(impact.recoveryMs),
+      latencyPair(impact.before),
+      latencyPair(impact.during),
+      latencyPair(impact.after),
+      ...(mixed && writeLoss !== null
+        ? [
+            String(writeLoss.acknowledgedCreatesLost + writeLoss.acknowledgedDeletesLost),
+            String(writeLoss.unacknowledgedCreatesLanded + writeLoss.unacknowledgedDeletesLanded),
+          ]
+        : mixed
+          ? ['n/a', 'n/a']
+          : []),
+    ]),
+    [false, true, true, true, false, true, true, true, true, true, true, true],
+  );
+}
+
+function renderFaultSection(results: BenchResults): string {
+  const faults = results.faults ?? [];
+  const notes = faults.map(({ fault, marks, impact, writeLoss, run, csvFile }) =>
+    [
+      `- **${fault}**: ${marks.detail}; injected ${formatNumber((marks.injectedAt - Date.parse(results.startedAt)) / 1000, 0)} s into the bench, ` +
+        `done after ${seconds(marks.doneAt - marks.injectedAt)} s` +
+        (marks.acceptingAt === null ? '' : `, accepting connections again after ${seconds(marks.acceptingAt - marks.injectedAt)} s`) +
+        `. The longest gap without a successful answer began ${seconds(impact.gapStartsAfterFaultMs)} s after the injection. ` +
+        `Requests before / during / after: ${impact.before.requests} / ${impact.during.requests} / ${impact.after.requests} ` +
+        `(failed ${impact.before.failed} / ${impact.during.failed} / ${impact.after.failed}). ` +
+        `[k6 report](${run.files.dashboard}), [per-request samples](${csvFile}).`,
+      ...(writeLoss === null
+        ? []
+        : [
+            `  Writes: ${writeLoss.creates} creates and ${writeLoss.deletes} deletes; acknowledged creates lost ${writeLoss.acknowledgedCreatesLost}, ` +
+              `acknowledged deletes lost ${writeLoss.acknowledgedDeletesLost}; unacknowledged creates that landed ${writeLoss.unacknowledgedCreatesLanded}, ` +
+              `unacknowledged deletes that landed ${writeLoss.unacknowledgedDeletesLanded}.`,
+          ]),
+    ].join('\n'),
+  );
+  return [
+    '## Faults',
+    '',
+    `Each fault was injected ${results.settings.faultAtS ?? 'n/a'} s into a ${results.settings.durationS} s closed-model run of ${results.settings.vus} users ` +
+      `at ${results.settings.replicas.join(', ')} API replicas. "Longest gap" is the longest stretch without a successful answer; ` +
+      '"answers again" runs from the restarted service accepting connections to the next successful answer. Latency is of the ' +
+      'successful answers; "during" lasts from the injection until the cause was gone or the longest gap ended, whichever is later.',
+    '',
+    renderFaults(faults),
+    '',
+    ...notes,
+    '',
+    ...faults.flatMap((run) => [`### Tiers during ${run.fault}`, '', renderTiers(run.run.tiers), '']),
+  ].join('\n');
+}
+
 function renderRecord(results: BenchResults): string {
   const { machine, versions, settings } = results;
   const images = markdownTable(
@@ -301,14 +378,18 @@ export function renderReport(results: BenchResults): string {
     `"Host load" is the 1-minute load average as a run ended: far above ${results.machine.cores} means other work competed for the CPU`,
     'and the run understates the stack.',
     '',
-    '## Summary',
-    '',
-    renderSummary(results.results),
-    '',
-    ...(openSummary === '' ? [] : [openSummary, '']),
-    '![Requests per second and p99 latency against API replicas](chart.svg)',
-    '',
-    ...results.results.map(renderReplicaSection),
+    ...(results.faults === undefined
+      ? [
+          '## Summary',
+          '',
+          renderSummary(results.results),
+          '',
+          ...(openSummary === '' ? [] : [openSummary, '']),
+          '![Requests per second and p99 latency against API replicas](chart.svg)',
+          '',
+          ...results.results.map(renderReplicaSection),
+        ]
+      : [renderFaultSection(results)]),
     renderRecord(results),
     '',
   ].join('\n');
@@ -319,6 +400,7 @@ export async function writeReport(dir: string, results: BenchResults): Promise<v
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(dir, 'report.md'), renderReport(results));
+  if (results.results.length === 0) return;
   await writeFile(
     join(dir, 'chart.svg'),
     renderChart(

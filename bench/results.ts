@@ -1,4 +1,5 @@
-import type { K6Figures } from '../tools/stack/index.js';
+import type { Fault, FaultMarks, K6Figures } from '../tools/stack/index.js';
+import type { FaultImpact, WriteLoss } from './fault-timeline.js';
 import type { CeilingResult } from './ceiling.js';
 import type { ContainerStatsSummary, TierStats } from './docker-stats.js';
 import type { MachineInfo, VersionInfo } from './environment.js';
@@ -26,6 +27,17 @@ export interface RunResult {
 export interface OpenRunResult extends RunResult {
   fraction: number;
   rate: number;
+}
+
+/** A fault run: the load, the fault's marks, what users saw, and (mixed load) the writes checked in Postgres. */
+export interface FaultRunResult {
+  fault: Fault;
+  marks: FaultMarks;
+  impact: FaultImpact;
+  writeLoss: WriteLoss | null;
+  run: RunResult;
+  /** k6's per-request samples the impact was computed from. */
+  csvFile: string;
 }
 
 /** The figures reported for a replica count: the median of each figure over its runs. */
@@ -70,6 +82,9 @@ export interface BenchResults {
     scenario: Scenario;
     /** Open-model rates, as fractions of the closed-model throughput. */
     open: number[];
+    /** Fault runs: the faults, and when each was injected into its run. */
+    faults?: Fault[];
+    faultAtS?: number;
     baseUrl: string;
     project: string;
     stack: 'brought up by the bench' | 'already running';
@@ -82,6 +97,7 @@ export interface BenchResults {
   versions: VersionInfo;
   preflight: PreflightCheck[];
   results: ReplicaResult[];
+  faults?: FaultRunResult[];
 }
 
 /** Median of each load figure over the runs. */

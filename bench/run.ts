@@ -15,6 +15,8 @@ import {
   detectComposeCli,
   engineVersion,
   findOnPath,
+  injectFault,
+  queryStack,
   imageK6,
   loginSession,
   pinnedK6Image,
@@ -22,6 +24,8 @@ import {
   projectPublishingPort,
   waitForRouting,
   type ComposeCli,
+  type Fault,
+  type FaultMarks,
   type K6Runner,
 } from '../tools/stack/index.js';
 import { measureCeiling } from './ceiling.js';
@@ -29,12 +33,13 @@ import { USAGE, UsageError, formatDuration, parseBenchArgs } from './cli-options
 import type { BenchOptions } from './cli-options.js';
 import { StatsSampler, summarizeContainers, summarizeTiers, withCpuPerRequest } from './docker-stats.js';
 import { apiSettings, machineInfo, versionInfo } from './environment.js';
+import { accountWrites, analyzeFault, readK6Csv } from './fault-timeline.js';
 import { preflight } from './preflight.js';
 import type { PreflightCheck } from './preflight.js';
 import { Progress } from './progress.js';
-import { formatNumber, formatRate, renderOpenSummary, renderSummary, unhealthyRuns, writeReport } from './report.js';
+import { formatNumber, formatRate, renderFaults, renderOpenSummary, renderSummary, unhealthyRuns, writeReport } from './report.js';
 import { summarizeReplicaCount } from './results.js';
-import type { BenchResults, OpenRunResult, ReplicaResult, RunResult, Scenario } from './results.js';
+import type { BenchResults, FaultRunResult, OpenRunResult, ReplicaResult, RunResult, Scenario } from './results.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 // `up` returns once migrations ran and the replicas report healthy; HAProxy then needs 2 checks 1 s apart per
@@ -66,6 +71,7 @@ interface Bench {
   k6?: K6Runner;
   preflight: PreflightCheck[];
   results: ReplicaResult[];
+  faults: FaultRunResult[];
 }
 
 function timestampFolder(date: Date): string {
@@ -160,8 +166,33 @@ async function chooseK6(bench: Bench): Promise<K6Runner> {
   return k6;
 }
 
+/** Unmeasured load with the scenario's closed-model script, so the runs after it meet warm caches and pools. */
+async function warmUp(bench: Bench, k6: K6Runner, replicas: number): Promise<void> {
+  const { options } = bench;
+  await bench.progress.timed(`${replicas} replica(s): warm-up`, options.warmupMs, () =>
+    k6.run({
+      script: CLOSED_SCRIPT[options.scenario],
+      env: { VUS: String(options.vus), DURATION: formatDuration(options.warmupMs), EMAIL: demoUser().email, PASSWORD: demoUser().password },
+      outDir: bench.outDir as string,
+      summaryFile: `k6-warmup-r${replicas}.json`,
+      logFile: `k6-warmup-r${replicas}.log`,
+      durationMs: options.warmupMs,
+      timeoutMs: options.warmupMs + K6_OVERHEAD_MS,
+      signal: bench.signal,
+    }),
+  );
+}
+
 /** One k6 run of `durationMs`, with every container (and a k6 process on this machine) sampled each second. */
-async function measure(bench: Bench, k6: K6Runner, name: string, script: string, env: Record<string, string>, durationMs: number): Promise<Omit<RunResult, 'run'>> {
+async function measure(
+  bench: Bench,
+  k6: K6Runner,
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  durationMs: number,
+  extra: { csvFile?: string; during?: () => Promise<void> } = {},
+): Promise<Omit<RunResult, 'run'>> {
   const outDir = bench.outDir as string;
   const statsFile = createWriteStream(join(outDir, `stats-${name}.ndjson`));
   const sampler = new StatsSampler(bench.project, (sample) => statsFile.write(`${JSON.stringify(sample)}\n`));
@@ -170,18 +201,22 @@ async function measure(bench: Bench, k6: K6Runner, name: string, script: string,
   let result;
   let stats;
   try {
-    result = await k6.run({
-      script,
-      env: { ...env, DURATION: formatDuration(durationMs), EMAIL: demoUser().email, PASSWORD: demoUser().password },
-      outDir,
-      summaryFile: files.summary,
-      logFile: files.log,
-      dashboardFile: files.dashboard,
-      durationMs,
-      timeoutMs: durationMs + K6_OVERHEAD_MS,
-      signal: bench.signal,
-      onProcess: (pid) => sampler.watchProcess(pid, 'k6', 'k6 (this machine)'),
-    });
+    [result] = await Promise.all([
+      k6.run({
+        script,
+        env: { ...env, DURATION: formatDuration(durationMs), EMAIL: demoUser().email, PASSWORD: demoUser().password },
+        outDir,
+        summaryFile: files.summary,
+        logFile: files.log,
+        dashboardFile: files.dashboard,
+        ...(extra.csvFile === undefined ? {} : { csvFile: extra.csvFile }),
+        durationMs,
+        timeoutMs: durationMs + K6_OVERHEAD_MS,
+        signal: bench.signal,
+        onProcess: (pid) => sampler.watchProcess(pid, 'k6', 'k6 (this machine)'),
+      }),
+      extra.during?.(),
+    ]);
   } finally {
     stats = await sampler.stop();
     await closeStream(statsFile);
@@ -202,20 +237,7 @@ async function measureReplicaCount(bench: Bench, k6: K6Runner, replicas: number,
   const { options, progress } = bench;
   const label = `${replicas} replica${replicas === 1 ? '' : 's'}`;
   const closed = { script: CLOSED_SCRIPT[options.scenario], env: { VUS: String(options.vus) } };
-  if (options.warmupMs > 0) {
-    await progress.timed(`${label}: warm-up`, options.warmupMs, () =>
-      k6.run({
-        ...closed,
-        env: { ...closed.env, DURATION: formatDuration(options.warmupMs), EMAIL: demoUser().email, PASSWORD: demoUser().password },
-        outDir: bench.outDir as string,
-        summaryFile: `k6-warmup-r${replicas}.json`,
-        logFile: `k6-warmup-r${replicas}.log`,
-        durationMs: options.warmupMs,
-        timeoutMs: options.warmupMs + K6_OVERHEAD_MS,
-        signal: bench.signal,
-      }),
-    );
-  }
+  if (options.warmupMs > 0) await warmUp(bench, k6, replicas);
   const runs: RunResult[] = [];
   for (let run = 1; run <= options.runs; run += 1) {
     const measured = await progress.timed(`${label}: closed model, run ${run}/${options.runs}`, options.durationMs, () =>
@@ -260,6 +282,69 @@ async function measureReplicaCount(bench: Bench, k6: K6Runner, replicas: number,
   return { ...summary, open, ceiling };
 }
 
+/**
+ * A fault run: the scenario's closed-model load for --duration, the fault injected --fault-at into it, then what users
+ * saw (from k6's per-request CSV) and, for the mixed load, every acknowledged write checked in Postgres.
+ */
+async function measureFault(bench: Bench, k6: K6Runner, replicas: number, fault: Fault): Promise<FaultRunResult> {
+  const { options, progress } = bench;
+  const name = `r${replicas}-fault-${fault}`;
+  const runId = `${fault}-${Date.now().toString(36)}`;
+  const csvFile = `k6-${name}.csv.gz`;
+  let marks: FaultMarks | undefined;
+  const inject = async (): Promise<void> => {
+    await new Promise((resolve) => setTimeout(resolve, options.faultAtMs));
+    progress.step(`${fault}: injecting`);
+    marks = await injectFault(fault, { project: bench.project, ...(bench.stack === undefined ? {} : { compose: bench.stack }), replicas });
+    progress.step(`${fault}: ${marks.detail}, done after ${formatDuration(marks.doneAt - marks.injectedAt)}`);
+  };
+  const run = await progress.timed(`${replicas} replicas: ${fault} at ${formatDuration(options.faultAtMs)}`, options.durationMs, () =>
+    measure(bench, k6, name, CLOSED_SCRIPT[options.scenario], { VUS: String(options.vus), RUN_ID: runId }, options.durationMs, { csvFile, during: inject }),
+  );
+  if (marks === undefined) throw new Error(`${fault} was not injected`);
+  const { requests, writes } = await readK6Csv(join(bench.outDir as string, csvFile));
+  const impact = analyzeFault(requests, marks);
+  const writeLoss = options.scenario === 'mixed' ? accountWrites(writes, await storedRecipes(bench.project, runId)) : null;
+  progress.step(
+    `${fault}: ${impact.failed} of ${impact.requests} requests failed, longest gap without success ${formatDuration(impact.longestGapMs)}` +
+      (writeLoss === null ? '' : `, acknowledged writes lost ${writeLoss.acknowledgedCreatesLost + writeLoss.acknowledgedDeletesLost}`),
+  );
+  return { fault, marks, impact, writeLoss, run: { run: 1, ...run }, csvFile };
+}
+
+/** The mixed load's recipes of one run still in Postgres, by key (vu<N>-i<I>) to id. */
+async function storedRecipes(project: string, runId: string): Promise<Map<string, number>> {
+  const rows = await queryStack(project, `select id, name from recipes where name like 'k6 mixed ${runId} %'`);
+  const stored = new Map<string, number>();
+  for (const row of rows) {
+    const match = / vu(\d+) iteration (\d+)$/.exec(row.name ?? '');
+    if (match !== null) stored.set(`vu${match[1]}-i${match[2]}`, Number(row.id));
+  }
+  return stored;
+}
+
+/** Fault runs, one after another on one stack, each after the stack is back at full strength. */
+async function runFaults(bench: Bench): Promise<number> {
+  const { options } = bench;
+  const replicas = bench.replicaCounts[0] as number;
+  await prepare(bench);
+  for (const [index, fault] of options.faults.entries()) {
+    await deploy(bench, replicas, index === 0);
+    bench.k6 ??= await chooseK6(bench);
+    if (index === 0 && options.warmupMs > 0) await warmUp(bench, bench.k6, replicas);
+    bench.faults.push(await measureFault(bench, bench.k6, replicas, fault));
+  }
+  const report = await writeRecord(bench);
+  process.stdout.write(`${renderFaults(bench.faults)}\n\nReport: ${report}\n`);
+  // A fault may fail requests, which the report shows; losing a write the API acknowledged is a bug.
+  const lost = bench.faults.filter((run) => run.writeLoss !== null && run.writeLoss.acknowledgedCreatesLost + run.writeLoss.acknowledgedDeletesLost > 0);
+  if (lost.length > 0) {
+    process.stderr.write(`bench: acknowledged writes were lost in ${lost.map((run) => run.fault).join(', ')}; see the report\n`);
+    return 1;
+  }
+  return 0;
+}
+
 /** Step 4: results.json, report.md and chart.svg for what was measured; returns the report's path. */
 async function writeRecord(bench: Bench, incomplete?: string): Promise<string> {
   const { options } = bench;
@@ -278,6 +363,7 @@ async function writeRecord(bench: Bench, incomplete?: string): Promise<string> {
       runs: options.runs,
       scenario: options.scenario,
       open: options.open,
+      ...(options.faults.length === 0 ? {} : { faults: options.faults, faultAtS: options.faultAtMs / 1000 }),
       baseUrl: options.baseUrl,
       project: bench.project,
       stack: options.useRunning ? 'already running' : 'brought up by the bench',
@@ -289,6 +375,7 @@ async function writeRecord(bench: Bench, incomplete?: string): Promise<string> {
     versions: await versionInfo({ compose: bench.compose, project: bench.project, loadGenerator, cwd: REPO_ROOT }),
     preflight: bench.preflight,
     results: bench.results,
+    ...(bench.faults.length === 0 ? {} : { faults: bench.faults }),
   };
   await writeReport(outDir, record);
   return join(outDir, 'report.md');
@@ -331,7 +418,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const replicaRuns = options.useRunning ? 1 : options.replicas.length;
+  const replicaRuns = options.faults.length > 0 ? options.faults.length : options.useRunning ? 1 : options.replicas.length;
   const controller = new AbortController();
   const bench: Bench = {
     argv,
@@ -345,6 +432,7 @@ async function main(argv: string[]): Promise<number> {
     replicaCounts: options.replicas,
     preflight: [],
     results: [],
+    faults: [],
   };
 
   let interrupted = false;
@@ -362,11 +450,11 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    return await run(bench);
+    return await (options.faults.length > 0 ? runFaults(bench) : run(bench));
   } catch (error) {
     const message = controller.signal.aborted ? 'interrupted' : error instanceof Error ? error.message : String(error);
     process.stderr.write(`bench: ${message}\n`);
-    if (bench.results.length > 0 && bench.outDir !== undefined) {
+    if (bench.results.length + bench.faults.length > 0 && bench.outDir !== undefined) {
       try {
         const report = await writeRecord(bench, message);
         process.stderr.write(`bench: the replica counts measured before that are in ${report} (marked incomplete)\n`);

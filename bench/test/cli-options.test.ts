@@ -40,6 +40,24 @@ describe('parseBenchArgs', () => {
     expect(options.outDir).toBe('/tmp/results');
   });
 
+  it('--fault runs faults at 3 replicas by default, with no open-model runs', () => {
+    const options = parseBenchArgs(['--fault', 'kill-replica,scale', '--fault-at', '4s', '--duration', '10s']);
+    expect(options).toMatchObject({ faults: ['kill-replica', 'scale'], faultAtMs: 4_000, replicas: [3], open: [] });
+    expect(parseBenchArgs(['--fault', 'all']).faults).toEqual(['kill-replica', 'stop-replica', 'restart-pgbouncer', 'restart-postgres', 'scale']);
+    expect(parseBenchArgs([]).faults).toEqual([]);
+  });
+
+  it.each([
+    [['--fault', 'unplug'], /--fault takes kill-replica/],
+    [['--fault', 'scale,scale'], /twice/],
+    [['--fault', 'scale', '--replicas', '2,3'], /single number/],
+    [['--fault', 'scale', '--fault-at', '30s'], /inside --duration/],
+    [['--fault', 'scale', '--use-running'], /leave out --use-running/],
+    [['--fault', 'scale', '--open', '0.5'], /leave out --open/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+
   it('--open none skips the open-model runs', () => {
     expect(parseBenchArgs(['--open', 'none']).open).toEqual([]);
   });

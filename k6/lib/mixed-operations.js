@@ -3,7 +3,8 @@
 // Recipes a VU created and did not delete stay in the demo team (named "k6 mixed ..."); `down -v` resets the data.
 import http from 'k6/http';
 import { check } from 'k6';
-import { target } from './config.js';
+import { Counter } from 'k6/metrics';
+import { envString, target } from './config.js';
 import { authParams, login } from './session.js';
 import { checkRecipeDetail, checkRecipeList, checkStatus } from './checks.js';
 
@@ -23,6 +24,12 @@ export function mixedSetup() {
   if (readIds.length === 0) throw new Error(`setup: the first list page at ${target.baseUrl} has no recipes`);
   return { ...session, readIds };
 }
+
+// Names this run's recipes apart from other runs' (the bench sets it per run; by hand it is "manual").
+const RUN_ID = envString('RUN_ID', 'manual');
+// Every create and delete, answered or not, tagged with the recipe (`key` vu<N>-i<I>, also in its name, and `id`)
+// and whether the API acknowledged it: the bench checks them against Postgres after a fault run (k6's CSV output).
+const writes = new Counter('recipe_writes');
 
 /** Always-true thresholds: they make the end-of-test summary print latency per kind of operation. */
 export const operationThresholds = {
@@ -65,7 +72,7 @@ function readRecipe(data) {
  */
 function createRecipe(data) {
   const body = {
-    name: `k6 mixed vu${__VU} iteration ${__ITER}`,
+    name: `k6 mixed ${RUN_ID} vu${__VU} iteration ${__ITER}`,
     servings: 4,
     time: 25,
     tags: ['k6', 'mixed'],
@@ -81,6 +88,7 @@ function createRecipe(data) {
     authParams(data, 'POST /api/v1/recipes', { headers: { 'Content-Type': 'application/json' }, tags: { op: 'write' } }),
   );
   const id = checkRecipeDetail(res, 'create', 201);
+  writes.add(1, { op: 'create', key: `vu${__VU}-i${__ITER}`, id: String(id ?? ''), acknowledged: String(res.status === 201) });
   if (id === null) return null;
   check(res, { 'create: Location names the new recipe': (r) => String(r.headers.Location).endsWith(`/api/v1/recipes/${id}`) });
   ownIds.push(id);
@@ -108,6 +116,7 @@ function deleteRecipe(data) {
   if (id === undefined) return;
   const res = http.del(`${target.baseUrl}/api/v1/recipes/${id}`, null, authParams(data, 'DELETE /api/v1/recipes/:id', { tags: { op: 'delete' } }));
   checkStatus(res, 'delete', 204);
+  writes.add(1, { op: 'delete', id: String(id), acknowledged: String(res.status === 204) });
 }
 
 // Cumulative shares of the operations, in iterations: 37.5 + 37.5 = 75% reads, 10 + 10 = 20% writes, 5% deletes.

@@ -28,3 +28,7 @@ export type { K6Result, K6Run, K6Runner } from './k6.js';
 export { runCommand, tail } from './processes.js';
 export { parseK6Summary } from './k6-summary.js';
 export type { K6Figures, LatencyMs } from './k6-summary.js';
+export { FAULTS, injectFault } from './faults.js';
+export type { Fault, FaultMarks } from './faults.js';
+export { parseCsv, queryStack } from './database.js';
+export type { Row } from './database.js';

@@ -30,6 +30,8 @@ export interface K6Run {
   logFile: string;
   /** The web dashboard's HTML report, under outDir; none when left out. */
   dashboardFile?: string;
+  /** Every sample as CSV (`--out csv`, millisecond timestamps; gzipped when it ends in .gz), under outDir. */
+  csvFile?: string;
   /** The load's planned length (the script's DURATION), for the dashboard's sampling period. */
   durationMs: number;
   /** The longest the run may take, setup and summary included. */
@@ -89,6 +91,25 @@ export function dashboardEnv(dashboardPath: string | undefined, durationMs: numb
   return { K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '-1', K6_WEB_DASHBOARD_PERIOD: `${periodS}s`, K6_WEB_DASHBOARD_EXPORT: dashboardPath };
 }
 
+/** `k6 run` options for the run's files, with `dir` being where outDir is seen by k6. */
+function runArgs(run: K6Run, dir: string, scriptDir: string): string[] {
+  return [
+    'run', '--quiet', '--no-color', '--summary-export', `${dir}/${run.summaryFile}`,
+    ...(run.csvFile === undefined ? [] : ['--out', `csv=${dir}/${run.csvFile}`]),
+    `${scriptDir}/${run.script}`,
+  ];
+}
+
+/** The run's k6 settings beside the script's own: the dashboard's, and millisecond timestamps in the CSV. */
+function runEnv(run: K6Run, dir: string, baseUrl: string): Record<string, string> {
+  return {
+    ...run.env,
+    BASE_URL: baseUrl,
+    ...dashboardEnv(run.dashboardFile && `${dir}/${run.dashboardFile}`, run.durationMs),
+    ...(run.csvFile === undefined ? {} : { K6_CSV_TIME_FORMAT: 'unix_milli' }),
+  };
+}
+
 /** Reads the summary of a run that exited `code`; throws with k6's last lines when k6 itself failed. */
 async function finish(code: number | null, run: K6Run, what: string, output: string): Promise<K6Result> {
   if (code !== 0 && code !== K6_THRESHOLDS_CROSSED) throw new Error(`${what} failed (exit ${code}):\n${tail(output)}`);
@@ -106,9 +127,8 @@ export async function binaryK6(k6Path: string, baseUrl: string): Promise<K6Runne
     baseUrl,
     async run(run) {
       const log = createWriteStream(join(run.outDir, run.logFile));
-      const args = ['run', '--quiet', '--no-color', '--summary-export', join(run.outDir, run.summaryFile), join(K6_DIR, run.script)];
-      const result = await runCommand(k6Path, args, {
-        env: { ...process.env, ...run.env, BASE_URL: baseUrl, ...dashboardEnv(run.dashboardFile && join(run.outDir, run.dashboardFile), run.durationMs) },
+      const result = await runCommand(k6Path, runArgs(run, run.outDir, K6_DIR.replace(/\/$/, '')), {
+        env: { ...process.env, ...runEnv(run, run.outDir, baseUrl) },
         log,
         timeoutMs: run.timeoutMs,
         ...(run.signal === undefined ? {} : { signal: run.signal }),
@@ -142,8 +162,8 @@ export async function imageK6(image: string, project: string): Promise<K6Runner>
       const timeout = AbortSignal.timeout(run.timeoutMs);
       const status = await runOneOff({
         ...oneOff,
-        command: ['run', '--quiet', '--no-color', '--summary-export', `/results/${run.summaryFile}`, `/scripts/${run.script}`],
-        env: { ...run.env, BASE_URL: HAPROXY_IN_NETWORK, ...dashboardEnv(run.dashboardFile && `/results/${run.dashboardFile}`, run.durationMs) },
+        command: runArgs(run, '/results', '/scripts'),
+        env: runEnv(run, '/results', HAPROXY_IN_NETWORK),
         binds: [`${K6_DIR}:/scripts:ro`, `${run.outDir}:/results`],
         output: output.stream,
         signal: run.signal === undefined ? timeout : AbortSignal.any([run.signal, timeout]),

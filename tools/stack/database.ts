@@ -1,0 +1,51 @@
+// SQL against a running stack, from inside its postgres container (which has psql and the credentials in its
+// environment), so nothing needs a published database port or a password from the caller.
+import { execInContainer, serviceContainer } from './docker.js';
+
+export type Row = Record<string, string>;
+
+/** Parses psql --csv output (header line, then rows; fields may be double-quoted). */
+export function parseCsv(text: string): Row[] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      record.push(field);
+      field = '';
+    } else if (ch === '\n') {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || record.length > 0) records.push([...record, field]);
+  const [header = [], ...rows] = records;
+  return rows.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
+}
+
+/**
+ * Runs one statement with psql in the project's postgres container, as the stack's database user: straight to
+ * Postgres over its Unix socket, or through PgBouncer (`via: 'pgbouncer'`, database `pgbouncer` for its admin console).
+ */
+export async function queryStack(project: string, sql: string, options: { via?: 'postgres' | 'pgbouncer'; database?: string } = {}): Promise<Row[]> {
+  const postgres = await serviceContainer(project, 'postgres');
+  const target = options.via === 'pgbouncer' ? '-h pgbouncer -p 6432' : '';
+  const database = options.database === undefined ? '"$POSTGRES_DB"' : '"$QUERY_DATABASE"';
+  const output = await execInContainer(
+    postgres.Id,
+    ['sh', '-c', `PGPASSWORD="$POSTGRES_PASSWORD" psql --csv -v ON_ERROR_STOP=1 ${target} -U "$POSTGRES_USER" -d ${database} -c "$QUERY"`],
+    { QUERY: sql, QUERY_DATABASE: options.database ?? '' },
+  );
+  return parseCsv(output);
+}
