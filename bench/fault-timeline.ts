@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import type { FaultMarks } from '../tools/stack/index.js';
+import { csvRecords, type FaultMarks } from '../tools/stack/index.js';
 import { median } from './statistics.js';
 
 /** One answered (or failed) request. */
@@ -27,29 +27,6 @@ export interface WriteRecord {
   acknowledged: boolean;
 }
 
-/** Splits one CSV line; k6 quotes fields that hold commas. */
-function csvFields(line: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i += 1) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else field += ch;
-  }
-  fields.push(field);
-  return fields;
-}
-
 /** Reads the requests (http_req_duration samples of the load, setup excluded) and the writes of a k6 CSV file. */
 export async function readK6Csv(path: string): Promise<{ requests: RequestRecord[]; writes: WriteRecord[] }> {
   const input = createReadStream(path);
@@ -59,7 +36,7 @@ export async function readK6Csv(path: string): Promise<{ requests: RequestRecord
   let column: Record<string, number> | undefined;
   for await (const line of lines) {
     if (line === '') continue;
-    const fields = csvFields(line);
+    const fields = csvRecords(line)[0] ?? [];
     if (column === undefined) {
       column = Object.fromEntries(fields.map((name, index) => [name, index]));
       continue;

@@ -144,6 +144,17 @@ function renderOperations(runs: readonly RunResult[]): string {
   return markdownTable(['run', 'operation', 'requests', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], rows, [false, false, true, true, true, true, true]);
 }
 
+/** Requests/s and the latency percentiles of one run, as table cells. */
+function loadCells(load: K6Figures): string[] {
+  return [
+    formatNumber(load.requestsPerSecond, 0),
+    formatNumber(load.latencyMs.p50),
+    formatNumber(load.latencyMs.p90),
+    formatNumber(load.latencyMs.p99),
+    formatNumber(load.latencyMs.max),
+  ];
+}
+
 function renderReplicaSection(result: ReplicaResult): string {
   const load = markdownTable(
     ['run', 'requests', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'error rate', 'host load', 'k6 report'],
@@ -151,11 +162,7 @@ function renderReplicaSection(result: ReplicaResult): string {
       ...result.runs.map((run) => [
         String(run.run),
         String(run.load.requests),
-        formatNumber(run.load.requestsPerSecond, 0),
-        formatNumber(run.load.latencyMs.p50),
-        formatNumber(run.load.latencyMs.p90),
-        formatNumber(run.load.latencyMs.p99),
-        formatNumber(run.load.latencyMs.max),
+        ...loadCells(run.load),
         String(run.load.errors),
         formatRate(run.load.errorRate),
         formatNumber(run.hostLoad1m),
@@ -188,11 +195,7 @@ function renderReplicaSection(result: ReplicaResult): string {
             String(run.fraction),
             String(run.rate),
             String(run.load.requests),
-            formatNumber(run.load.requestsPerSecond, 0),
-            formatNumber(run.load.latencyMs.p50),
-            formatNumber(run.load.latencyMs.p90),
-            formatNumber(run.load.latencyMs.p99),
-            formatNumber(run.load.latencyMs.max),
+            ...loadCells(run.load),
             String(run.load.droppedIterations),
             formatRate(run.load.errorRate),
             formatNumber(run.hostLoad1m),

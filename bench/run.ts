@@ -3,7 +3,6 @@
 import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import {
   findOnPath,
   injectFault,
   queryStack,
+  tcpAccepts,
   imageK6,
   loginSession,
   pinnedK6Image,
@@ -83,20 +83,6 @@ function commandLine(argv: readonly string[]): string {
   return ['npm run bench', ...(quoted.length > 0 ? ['--', ...quoted] : [])].join(' ');
 }
 
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolvePort) => {
-    const socket = connect({ host: '127.0.0.1', port, timeout: 2_000 });
-    const answer = (answered: boolean) => () => {
-      socket.destroy();
-      resolvePort(answered);
-    };
-    socket.once('connect', answer(true));
-    socket.once('timeout', answer(false));
-    socket.once('error', answer(false));
-  });
-}
-
 function closeStream(stream: WriteStream): Promise<void> {
   return new Promise((resolveClose) => stream.end(() => resolveClose()));
 }
@@ -120,7 +106,7 @@ async function prepare(bench: Bench): Promise<void> {
     if (running === 0) throw new Error(`--use-running: compose project "${owner}" on port ${options.port} has no running "app" containers`);
     bench.replicaCounts = [running];
     progress.step(`measuring the running stack: project ${owner}, ${running} API replica(s), ${options.baseUrl}`);
-  } else if (owner === undefined ? await portAnswers(options.port) : owner !== bench.project) {
+  } else if (owner === undefined ? await tcpAccepts('127.0.0.1', options.port, 2_000) : owner !== bench.project) {
     throw new Error(
       `port ${options.port} on 127.0.0.1 is already in use${owner === undefined ? '' : ` by compose project "${owner}"`}; ` +
         `pass --port with a free port (the stack is published there) or --use-running to measure that stack`,

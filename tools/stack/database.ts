@@ -4,8 +4,8 @@ import { execInContainer, serviceContainer } from './docker.js';
 
 export type Row = Record<string, string>;
 
-/** Parses psql --csv output (header line, then rows; fields may be double-quoted). */
-export function parseCsv(text: string): Row[] {
+/** Splits CSV text into records of fields (RFC 4180: double-quoted fields may hold commas, quotes and newlines). */
+export function csvRecords(text: string): string[][] {
   const records: string[][] = [];
   let field = '';
   let record: string[] = [];
@@ -30,7 +30,12 @@ export function parseCsv(text: string): Row[] {
     } else field += ch;
   }
   if (field !== '' || record.length > 0) records.push([...record, field]);
-  const [header = [], ...rows] = records;
+  return records;
+}
+
+/** Parses psql --csv output (header line, then rows). */
+export function parseCsv(text: string): Row[] {
+  const [header = [], ...rows] = csvRecords(text);
   return rows.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
 }
 

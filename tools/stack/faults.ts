@@ -25,9 +25,10 @@ const LISTENS: Record<string, number> = { pgbouncer: 6432, postgres: 5432 };
 // Docker's default grace before SIGKILL, as `docker stop` and compose use it; the API drains within 8 s.
 const STOP_GRACE_S = 10;
 
-function tcpAccepts(host: string, port: number): Promise<boolean> {
+/** True when something accepts a TCP connection at host:port within `timeoutMs`. */
+export function tcpAccepts(host: string, port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 500 });
+    const socket = connect({ host, port, timeout: timeoutMs });
     const done = (accepted: boolean) => () => {
       socket.destroy();
       resolve(accepted);
