@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { Problem, notFound, problemResponse, serviceUnavailable } from './problem.js';
 import { recipeRoutes } from './recipes/routes.js';
+import { commonHeaders } from './response-headers.js';
 
 export interface AppDeps {
   sql: Sql;
@@ -29,6 +30,8 @@ export type App = Hono;
 export interface ServableApp {
   app: App;
   lifecycle: Lifecycle;
+  /** X-Served-By on every response, the server's own answers included. */
+  servedBy: string;
 }
 
 // 64 KiB: a recipe with 100 ingredients and 100 long steps fits; anything larger is not a recipe.
@@ -64,7 +67,7 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
   app.use(async (c, next) => {
     const started = performance.now();
     metrics.requestsInFlight.inc();
-    c.header('X-Served-By', servedBy);
+    for (const [name, value] of Object.entries(commonHeaders(servedBy))) c.header(name, value);
     // While draining, ask keep-alive clients (HAProxy included) to reconnect, so they land on another replica.
     if (lifecycle.shuttingDown) c.header('Connection', 'close');
     try {
@@ -81,6 +84,11 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
     }
   });
 
+  app.use('/api/*', async (c, next) => {
+    // Sessions, users and recipes: no browser or proxy cache may keep any of it.
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
   app.use(
     '/api/*',
     bodyLimit({
@@ -99,5 +107,5 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
 
   app.notFound((c) => problemResponse(c, notFound(`No route for ${c.req.method} ${c.req.path}.`)));
   app.onError(toResponse);
-  return { app, lifecycle };
+  return { app, lifecycle, servedBy };
 }
