@@ -10,7 +10,7 @@ import { healthRoutes } from './health.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { Problem, notFound, problemResponse, serviceUnavailable } from './problem.js';
+import { Problem, badRequest, notFound, problemResponse, serviceUnavailable } from './problem.js';
 import { recipeRoutes } from './recipes/routes.js';
 import { commonHeaders } from './response-headers.js';
 
@@ -82,6 +82,13 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
         logger.info({ ...labels, path: c.req.path, ms: Math.round(seconds * 1000 * 10) / 10 }, 'request');
       }
     }
+  });
+
+  app.use(async (c, next) => {
+    // The Node adapter builds the URL from the Host header and passes on hosts the URL parser refuses (999.0.0.1 looks
+    // like an IPv4 address but is none); anything that parses the URL later would throw, so refuse them here.
+    if (!URL.canParse(c.req.url)) throw badRequest([{ name: 'header.host', reason: 'is not a valid host name or address' }]);
+    await next();
   });
 
   app.use('/api/*', async (c, next) => {
