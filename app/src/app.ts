@@ -10,7 +10,7 @@ import { healthRoutes } from './health.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { Problem, badRequest, notFound, problemResponse, serviceUnavailable } from './problem.js';
+import { Problem, badRequest, internalError, notFound, problemResponse, serviceUnavailable } from './problem.js';
 import { recipeRoutes } from './recipes/routes.js';
 import { commonHeaders } from './response-headers.js';
 
@@ -59,7 +59,7 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
       return problemResponse(c, serviceUnavailable('The database is unreachable; try again shortly.'));
     }
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
-    return problemResponse(c, new Problem(500, 'Internal server error', 'The server failed to handle the request.'));
+    return problemResponse(c, internalError());
   };
 
   const app = new Hono();

@@ -36,3 +36,20 @@ describe('a Host header the URL parser refuses', () => {
     expect(JSON.parse(response.body)).toMatchObject({ invalid_params: [{ name: 'header.host' }] });
   });
 });
+
+describe("requests Node's HTTP parser or the adapter refuse", () => {
+  it.each([
+    ['an unknown method', 400, 'FOO / HTTP/1.1\r\nHost: a\r\n\r\n'],
+    ['a control character in the request line', 400, 'GET /\u0001 HTTP/1.1\r\nHost: a\r\n\r\n'],
+    ['headers over 16 KiB', 431, `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`],
+    [
+      'Content-Length together with Transfer-Encoding',
+      400,
+      'POST /api/v1/auth/login HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
+    ['no Host header', 400, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n'],
+    ['a Host with a space', 400, 'GET /healthz HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n'],
+  ])('%s is a %i problem, not an empty body', async (_, status, request) => {
+    expectProblem(await rawRequest(server.port, request), status);
+  });
+});
