@@ -5,12 +5,13 @@ import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { authRoutes } from './auth/routes.js';
 import type { Config } from './config.js';
+import { clientAborted } from './connection.js';
 import { isDatabaseUnavailable, type Sql } from './db/client.js';
 import { healthRoutes } from './health.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { Problem, badRequest, internalError, notFound, problemResponse, serviceUnavailable } from './problem.js';
+import { Problem, badRequest, incompleteRequest, internalError, notFound, problemResponse, serviceUnavailable } from './problem.js';
 import { recipeRoutes } from './recipes/routes.js';
 import { commonHeaders } from './response-headers.js';
 
@@ -52,6 +53,12 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
     if (error instanceof Problem) return problemResponse(c, error);
     if (error instanceof HTTPException) {
       return problemResponse(c, new Problem(error.status as 400, error.message || 'Request rejected', error.message));
+    }
+    // Before the database check: a cut-off body fails with ECONNRESET too, which is no database trouble.
+    if (clientAborted(c)) {
+      metrics.clientAborts.inc();
+      logger.debug({ err: error, path: c.req.path }, 'client hung up before its request arrived');
+      return problemResponse(c, incompleteRequest());
     }
     if (isDatabaseUnavailable(error)) {
       metrics.dbUnavailable.inc();

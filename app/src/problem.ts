@@ -53,6 +53,11 @@ export function notFound(detail = 'No such resource.'): Problem {
   return new Problem(404, 'Not found', detail);
 }
 
+/** The client hung up before its request arrived in full; nobody reads this answer, but the logs and metrics do. */
+export function incompleteRequest(): Problem {
+  return new Problem(400, 'Incomplete request', 'The connection closed before the request body arrived in full.');
+}
+
 /** A bug: logged with its stack where it happened; the client learns nothing more. */
 export function internalError(): Problem {
   return new Problem(500, 'Internal server error', 'The server failed to handle the request.');

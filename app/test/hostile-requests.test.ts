@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from './support/database.js';
-import { rawRequest, serveApp, type RawResponse, type TestServer } from './support/server.js';
+import { abandonedRequest, rawRequest, serveApp, type RawResponse, type TestServer } from './support/server.js';
 
 const db = useTestDatabase();
 let server: TestServer;
@@ -51,5 +51,38 @@ describe("requests Node's HTTP parser or the adapter refuse", () => {
     ['a Host with a space', 400, 'GET /healthz HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n'],
   ])('%s is a %i problem, not an empty body', async (_, status, request) => {
     expectProblem(await rawRequest(server.port, request), status);
+  });
+});
+
+describe('a client that hangs up before its body arrived', () => {
+  function metric(text: string, name: string): number {
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith(name))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+  }
+
+  it('is counted as a client abort, never as the database being unavailable', async () => {
+    // A server of its own, so its metrics count only these requests.
+    const server = await serveApp(db.sql);
+    const login = 'POST /api/v1/auth/login HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n';
+    const partialJson = `${login}Content-Length: 100\r\n\r\n{"email":"demo@`;
+    const partialChunked = `${login}Transfer-Encoding: chunked\r\n\r\n40\r\n{"email":"demo@`;
+    await abandonedRequest(server.port, partialJson, 'end');
+    await abandonedRequest(server.port, partialJson, 'reset');
+    await abandonedRequest(server.port, partialChunked, 'end');
+
+    // The app answers each abandoned request (to nobody) soon after the socket closes; wait until it has.
+    let text = '';
+    for (let i = 0; i < 100; i += 1) {
+      text = await server.metrics();
+      if (metric(text, 'http_requests_total{method="POST",route="/api/v1/auth/login"') === 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(metric(text, 'http_requests_total{method="POST",route="/api/v1/auth/login"')).toBe(3);
+    expect(metric(text, 'db_unavailable_errors_total')).toBe(0);
+    expect(metric(text, 'http_client_aborts_total')).toBe(3);
+    expect(text).toContain('http_requests_total{method="POST",route="/api/v1/auth/login",status="400"} 3');
+    await server.close();
   });
 });

@@ -65,6 +65,8 @@ export function abandonedRequest(port: number, start: string, hangUp: 'end' | 'r
         setTimeout(() => (hangUp === 'end' ? socket.end() : socket.resetAndDestroy()), 50);
       });
     });
+    // Read (and drop) whatever comes back, or the socket never sees the server's FIN and never closes.
+    socket.resume();
     socket.on('error', () => {});
     socket.on('close', () => resolve());
   });
