@@ -53,6 +53,10 @@ export function notFound(detail = 'No such resource.'): Problem {
   return new Problem(404, 'Not found', detail);
 }
 
+export function unsupportedMediaType(detail: string): Problem {
+  return new Problem(415, 'Unsupported media type', detail);
+}
+
 /** The client hung up before its request arrived in full; nobody reads this answer, but the logs and metrics do. */
 export function incompleteRequest(): Problem {
   return new Problem(400, 'Incomplete request', 'The connection closed before the request body arrived in full.');
