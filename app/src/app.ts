@@ -14,10 +14,11 @@ import { createMetrics } from './metrics.js';
 import { Problem, badRequest, incompleteRequest, internalError, notFound, problemResponse, serviceUnavailable } from './problem.js';
 import { recipeRoutes } from './recipes/routes.js';
 import { commonHeaders } from './response-headers.js';
+import { sameOriginWrites } from './same-origin.js';
 
 export interface AppDeps {
   sql: Sql;
-  config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure' | 'dbPoolMax'>;
+  config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure' | 'dbPoolMax' | 'allowedOrigins'>;
   logger: Logger;
   /** Reported in X-Served-By; the container's hostname by default. */
   servedBy?: string;
@@ -103,6 +104,7 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
     c.header('Cache-Control', 'no-store');
     await next();
   });
+  app.use('/api/*', sameOriginWrites(config));
   app.use(
     '/api/*',
     bodyLimit({

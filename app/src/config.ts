@@ -49,6 +49,20 @@ const postgresUrl = z.url({
       : 'is not a URL (expected postgres://user:password@host:port/database)',
 });
 
+/** A comma-separated list of origins (scheme://host[:port]), each normalised as browsers send it in Origin. */
+const originList = z.string().transform((raw, ctx) => {
+  const origins: string[] = [];
+  for (const item of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const url = URL.parse(item);
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.href !== `${url.origin}/`) {
+      ctx.addIssue({ code: 'custom', message: `must be origins such as https://app.example.com, separated by commas, got "${item}"` });
+      return z.NEVER;
+    }
+    origins.push(url.origin);
+  }
+  return origins;
+});
+
 const logLevel = z
   .string()
   .toLowerCase()
@@ -67,6 +81,8 @@ const configSchema = z
     DB_CONNECT_TIMEOUT_SECONDS: wholeNumber(2, 1, 300),
     SESSION_TTL_SECONDS: wholeNumber(14 * 24 * 60 * 60, 60, 365 * 24 * 60 * 60),
     COOKIE_SECURE: flag(false),
+    // None: browsers may change data only from the API's own origin. List a front end served from elsewhere.
+    ALLOWED_ORIGINS: setting(originList.default([])),
     LOG_LEVEL: setting(logLevel.default('info')),
     // 8 s: inside Docker's 10 s stop grace period, so the process exits on its own before SIGKILL.
     SHUTDOWN_TIMEOUT_MS: wholeNumber(8_000, 0, 600_000),
@@ -85,6 +101,7 @@ const configSchema = z
     dbConnectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_SECONDS,
     sessionTtlSeconds: env.SESSION_TTL_SECONDS,
     cookieSecure: env.COOKIE_SECURE,
+    allowedOrigins: env.ALLOWED_ORIGINS,
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,

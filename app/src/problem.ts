@@ -49,6 +49,10 @@ export function unauthorized(detail = 'A valid session cookie is required.'): Pr
   return new Problem(401, 'Unauthorized', detail);
 }
 
+export function forbidden(detail: string): Problem {
+  return new Problem(403, 'Forbidden', detail);
+}
+
 export function notFound(detail = 'No such resource.'): Problem {
   return new Problem(404, 'Not found', detail);
 }

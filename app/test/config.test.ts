@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       dbConnectTimeoutSeconds: 2,
       sessionTtlSeconds: 14 * 24 * 60 * 60,
       cookieSecure: false,
+      allowedOrigins: [],
       logLevel: 'info',
       shutdownTimeoutMs: 8000,
       shutdownDelayMs: 0,
@@ -26,6 +27,7 @@ describe('loadConfig', () => {
       DB_PREPARE: 'true',
       SESSION_TTL_SECONDS: '3600',
       COOKIE_SECURE: 'yes',
+      ALLOWED_ORIGINS: 'https://App.Example.com, http://127.0.0.1:5173/',
       LOG_LEVEL: 'WARN',
       SHUTDOWN_TIMEOUT_MS: '1000',
       SHUTDOWN_DELAY_MS: '250',
@@ -37,6 +39,7 @@ describe('loadConfig', () => {
       dbPrepare: true,
       sessionTtlSeconds: 3600,
       cookieSecure: true,
+      allowedOrigins: ['https://app.example.com', 'http://127.0.0.1:5173'],
       logLevel: 'warn',
       shutdownTimeoutMs: 1000,
       shutdownDelayMs: 250,
@@ -54,6 +57,9 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x@y/z', /DATABASE_URL must start with postgres:\/\//],
     ['DATABASE_URL', 'not a url', /DATABASE_URL is not a URL/],
     ['SESSION_TTL_SECONDS', '5', /SESSION_TTL_SECONDS must be between/],
+    ['ALLOWED_ORIGINS', 'https://app.example.com/login', /ALLOWED_ORIGINS must be origins such as/],
+    ['ALLOWED_ORIGINS', 'app.example.com', /ALLOWED_ORIGINS must be origins such as .*"app.example.com"/],
+    ['ALLOWED_ORIGINS', 'ftp://files.example.com', /ALLOWED_ORIGINS must be origins/],
   ])('rejects %s=%s naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
