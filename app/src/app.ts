@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
+import { LoginLimits } from './auth/login-limits.js';
 import { authRoutes } from './auth/routes.js';
 import type { Config } from './config.js';
 import { clientAborted } from './connection.js';
@@ -18,7 +19,17 @@ import { sameOriginWrites } from './same-origin.js';
 
 export interface AppDeps {
   sql: Sql;
-  config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure' | 'dbPoolMax' | 'allowedOrigins'>;
+  config: Pick<
+    Config,
+    | 'sessionTtlSeconds'
+    | 'cookieSecure'
+    | 'dbPoolMax'
+    | 'allowedOrigins'
+    | 'loginAccountFailures'
+    | 'loginAccountWindowSeconds'
+    | 'loginAddressAttempts'
+    | 'loginAddressWindowSeconds'
+  >;
   logger: Logger;
   /** Reported in X-Served-By; the container's hostname by default. */
   servedBy?: string;
@@ -118,7 +129,7 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
     c.header('Content-Type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
-  app.route('/api/v1/auth', authRoutes(sql, config));
+  app.route('/api/v1/auth', authRoutes(sql, config, new LoginLimits(config)));
   app.route('/api/v1/recipes', recipeRoutes(sql));
 
   app.notFound((c) => problemResponse(c, notFound(`No route for ${c.req.method} ${c.req.path}.`)));

@@ -80,6 +80,14 @@ const configSchema = z
     // 2 s: when the database is gone, clients get a quick 503 instead of waiting postgres.js's default 30 s.
     DB_CONNECT_TIMEOUT_SECONDS: wholeNumber(2, 1, 300),
     SESSION_TTL_SECONDS: wholeNumber(14 * 24 * 60 * 60, 60, 365 * 24 * 60 * 60),
+    // 10 failed logins per account per 15 min, one more back every 90 s: far more than typos, far fewer than guesses,
+    // and an owner locked out by someone else's guesses waits 90 s at most once they stop.
+    LOGIN_ACCOUNT_FAILURES: wholeNumber(10, 1, 10_000),
+    LOGIN_ACCOUNT_WINDOW_SECONDS: wholeNumber(15 * 60, 1, 24 * 60 * 60),
+    // 30 login attempts per client address per minute: the bench and e2e log in ~20 times in a few minutes; one address
+    // costs a replica at most ~1 s of scrypt CPU per minute.
+    LOGIN_ADDRESS_ATTEMPTS: wholeNumber(30, 1, 100_000),
+    LOGIN_ADDRESS_WINDOW_SECONDS: wholeNumber(60, 1, 24 * 60 * 60),
     COOKIE_SECURE: flag(false),
     // None: browsers may change data only from the API's own origin. List a front end served from elsewhere.
     ALLOWED_ORIGINS: setting(originList.default([])),
@@ -100,6 +108,10 @@ const configSchema = z
     dbPrepare: env.DB_PREPARE,
     dbConnectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_SECONDS,
     sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+    loginAccountFailures: env.LOGIN_ACCOUNT_FAILURES,
+    loginAccountWindowSeconds: env.LOGIN_ACCOUNT_WINDOW_SECONDS,
+    loginAddressAttempts: env.LOGIN_ADDRESS_ATTEMPTS,
+    loginAddressWindowSeconds: env.LOGIN_ADDRESS_WINDOW_SECONDS,
     cookieSecure: env.COOKIE_SECURE,
     allowedOrigins: env.ALLOWED_ORIGINS,
     logLevel: env.LOG_LEVEL,

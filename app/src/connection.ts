@@ -14,3 +14,12 @@ export function clientAborted(c: Context): boolean {
   const request = incoming(c);
   return request !== undefined && !request.complete && request.errored !== null;
 }
+
+/**
+ * The client's address: the right-most X-Forwarded-For value, the one HAProxy appends to whatever the client sent,
+ * else the socket's peer when nothing is in front. Cut to the length of an IPv6 address with room to spare.
+ */
+export function clientAddress(c: Context): string {
+  const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+  return (forwarded || incoming(c)?.socket.remoteAddress || 'unknown').slice(0, 64);
+}

@@ -61,6 +61,10 @@ export function unsupportedMediaType(detail: string): Problem {
   return new Problem(415, 'Unsupported media type', detail);
 }
 
+export function tooManyRequests(detail: string, retryAfterSeconds: number): Problem {
+  return new Problem(429, 'Too many requests', detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
+}
+
 /** The client hung up before its request arrived in full; nobody reads this answer, but the logs and metrics do. */
 export function incompleteRequest(): Problem {
   return new Problem(400, 'Incomplete request', 'The connection closed before the request body arrived in full.');
