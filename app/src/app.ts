@@ -82,11 +82,12 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
   };
 
   const app = new Hono();
+  const headers = Object.entries(commonHeaders(servedBy));
 
   app.use(async (c, next) => {
     const started = performance.now();
     metrics.requestsInFlight.inc();
-    for (const [name, value] of Object.entries(commonHeaders(servedBy))) c.header(name, value);
+    for (const [name, value] of headers) c.header(name, value);
     // While draining, ask keep-alive clients (HAProxy included) to reconnect, so they land on another replica.
     if (lifecycle.shuttingDown) c.header('Connection', 'close');
     try {
