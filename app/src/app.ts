@@ -3,19 +3,33 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
+import { LoginLimits } from './auth/login-limits.js';
 import { authRoutes } from './auth/routes.js';
 import type { Config } from './config.js';
+import { clientAborted } from './connection.js';
 import { isDatabaseUnavailable, type Sql } from './db/client.js';
 import { healthRoutes } from './health.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { Problem, notFound, problemResponse, serviceUnavailable } from './problem.js';
+import { Problem, badRequest, incompleteRequest, internalError, notFound, problemResponse, serviceUnavailable } from './problem.js';
 import { recipeRoutes } from './recipes/routes.js';
+import { commonHeaders } from './response-headers.js';
+import { sameOriginWrites } from './same-origin.js';
 
 export interface AppDeps {
   sql: Sql;
-  config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure' | 'dbPoolMax'>;
+  config: Pick<
+    Config,
+    | 'sessionTtlSeconds'
+    | 'cookieSecure'
+    | 'dbPoolMax'
+    | 'allowedOrigins'
+    | 'loginAccountFailures'
+    | 'loginAccountWindowSeconds'
+    | 'loginAddressAttempts'
+    | 'loginAddressWindowSeconds'
+  >;
   logger: Logger;
   /** Reported in X-Served-By; the container's hostname by default. */
   servedBy?: string;
@@ -29,6 +43,8 @@ export type App = Hono;
 export interface ServableApp {
   app: App;
   lifecycle: Lifecycle;
+  /** X-Served-By on every response, the server's own answers included. */
+  servedBy: string;
 }
 
 // 64 KiB: a recipe with 100 ingredients and 100 long steps fits; anything larger is not a recipe.
@@ -50,21 +66,28 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
     if (error instanceof HTTPException) {
       return problemResponse(c, new Problem(error.status as 400, error.message || 'Request rejected', error.message));
     }
+    // Before the database check: a cut-off body fails with ECONNRESET too, which is no database trouble.
+    if (clientAborted(c)) {
+      metrics.clientAborts.inc();
+      logger.debug({ err: error, path: c.req.path }, 'client hung up before its request arrived');
+      return problemResponse(c, incompleteRequest());
+    }
     if (isDatabaseUnavailable(error)) {
       metrics.dbUnavailable.inc();
       logger.warn({ err: error, path: c.req.path }, 'database unavailable');
       return problemResponse(c, serviceUnavailable('The database is unreachable; try again shortly.'));
     }
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
-    return problemResponse(c, new Problem(500, 'Internal server error', 'The server failed to handle the request.'));
+    return problemResponse(c, internalError());
   };
 
   const app = new Hono();
+  const headers = Object.entries(commonHeaders(servedBy));
 
   app.use(async (c, next) => {
     const started = performance.now();
     metrics.requestsInFlight.inc();
-    c.header('X-Served-By', servedBy);
+    for (const [name, value] of headers) c.header(name, value);
     // While draining, ask keep-alive clients (HAProxy included) to reconnect, so they land on another replica.
     if (lifecycle.shuttingDown) c.header('Connection', 'close');
     try {
@@ -81,6 +104,19 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
     }
   });
 
+  app.use(async (c, next) => {
+    // The Node adapter builds the URL from the Host header and passes on hosts the URL parser refuses (999.0.0.1 looks
+    // like an IPv4 address but is none); anything that parses the URL later would throw, so refuse them here.
+    if (!URL.canParse(c.req.url)) throw badRequest([{ name: 'header.host', reason: 'is not a valid host name or address' }]);
+    await next();
+  });
+
+  app.use('/api/*', async (c, next) => {
+    // Sessions, users and recipes: no browser or proxy cache may keep any of it.
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+  app.use('/api/*', sameOriginWrites(config));
   app.use(
     '/api/*',
     bodyLimit({
@@ -94,10 +130,10 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
     c.header('Content-Type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
-  app.route('/api/v1/auth', authRoutes(sql, config));
+  app.route('/api/v1/auth', authRoutes(sql, config, new LoginLimits(config)));
   app.route('/api/v1/recipes', recipeRoutes(sql));
 
   app.notFound((c) => problemResponse(c, notFound(`No route for ${c.req.method} ${c.req.path}.`)));
   app.onError(toResponse);
-  return { app, lifecycle };
+  return { app, lifecycle, servedBy };
 }

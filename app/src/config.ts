@@ -49,6 +49,20 @@ const postgresUrl = z.url({
       : 'is not a URL (expected postgres://user:password@host:port/database)',
 });
 
+/** A comma-separated list of origins (scheme://host[:port]), each normalised as browsers send it in Origin. */
+const originList = z.string().transform((raw, ctx) => {
+  const origins: string[] = [];
+  for (const item of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const url = URL.parse(item);
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.href !== `${url.origin}/`) {
+      ctx.addIssue({ code: 'custom', message: `must be origins such as https://app.example.com, separated by commas, got "${item}"` });
+      return z.NEVER;
+    }
+    origins.push(url.origin);
+  }
+  return origins;
+});
+
 const logLevel = z
   .string()
   .toLowerCase()
@@ -66,7 +80,17 @@ const configSchema = z
     // 2 s: when the database is gone, clients get a quick 503 instead of waiting postgres.js's default 30 s.
     DB_CONNECT_TIMEOUT_SECONDS: wholeNumber(2, 1, 300),
     SESSION_TTL_SECONDS: wholeNumber(14 * 24 * 60 * 60, 60, 365 * 24 * 60 * 60),
+    // 10 failed logins per account per 15 min, one more back every 90 s: far more than typos, far fewer than guesses,
+    // and an owner locked out by someone else's guesses waits 90 s at most once they stop.
+    LOGIN_ACCOUNT_FAILURES: wholeNumber(10, 1, 10_000),
+    LOGIN_ACCOUNT_WINDOW_SECONDS: wholeNumber(15 * 60, 1, 24 * 60 * 60),
+    // 30 login attempts per client address per minute: the bench and e2e log in ~20 times in a few minutes; one address
+    // costs a replica at most ~1 s of scrypt CPU per minute.
+    LOGIN_ADDRESS_ATTEMPTS: wholeNumber(30, 1, 100_000),
+    LOGIN_ADDRESS_WINDOW_SECONDS: wholeNumber(60, 1, 24 * 60 * 60),
     COOKIE_SECURE: flag(false),
+    // None: browsers may change data only from the API's own origin. List a front end served from elsewhere.
+    ALLOWED_ORIGINS: setting(originList.default([])),
     LOG_LEVEL: setting(logLevel.default('info')),
     // 8 s: inside Docker's 10 s stop grace period, so the process exits on its own before SIGKILL.
     SHUTDOWN_TIMEOUT_MS: wholeNumber(8_000, 0, 600_000),
@@ -84,7 +108,12 @@ const configSchema = z
     dbPrepare: env.DB_PREPARE,
     dbConnectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_SECONDS,
     sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+    loginAccountFailures: env.LOGIN_ACCOUNT_FAILURES,
+    loginAccountWindowSeconds: env.LOGIN_ACCOUNT_WINDOW_SECONDS,
+    loginAddressAttempts: env.LOGIN_ADDRESS_ATTEMPTS,
+    loginAddressWindowSeconds: env.LOGIN_ADDRESS_WINDOW_SECONDS,
     cookieSecure: env.COOKIE_SECURE,
+    allowedOrigins: env.ALLOWED_ORIGINS,
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,

@@ -1,9 +1,11 @@
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import type { ServableApp } from './app.js';
 import type { Config } from './config.js';
 import type { Sql } from './db/client.js';
 import type { Logger } from './logger.js';
+import { answerClientError, answerRequestError } from './rejected-requests.js';
 
 // 61 s: longer than HAProxy keeps an idle server connection, so the proxy, not Node, closes idle keep-alive
 // connections and never sends a request onto a socket Node is closing.
@@ -20,16 +22,23 @@ type ServerConfig = Pick<Config, 'port' | 'shutdownTimeoutMs' | 'shutdownDelayMs
 
 /** Serves the app on config.port; resolves once listening. Shutting down ends the app's pool too. */
 export function startServer(
-  { app, lifecycle }: ServableApp,
+  { app, lifecycle, servedBy }: ServableApp,
   sql: Sql,
   config: ServerConfig,
   logger: Logger,
 ): Promise<RunningServer> {
   return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
-      logger.info({ port: info.port }, 'listening');
-      resolve({ server, port: info.port, shutdown });
-    }) as Server;
+    // No Host header reaches the adapter, which refuses it with a problem like any other target it cannot use.
+    const server = createServer(
+      { requireHostHeader: false },
+      getRequestListener(app.fetch, { errorHandler: answerRequestError(servedBy, logger) }),
+    );
+    server.on('clientError', answerClientError(servedBy));
+    server.listen(config.port, () => {
+      const { port } = server.address() as AddressInfo;
+      logger.info({ port }, 'listening');
+      resolve({ server, port, shutdown });
+    });
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 

@@ -7,6 +7,7 @@ export interface Metrics {
   requestDuration: Histogram<'method' | 'route' | 'status'>;
   requestsInFlight: Gauge;
   dbUnavailable: Counter;
+  clientAborts: Counter;
 }
 
 export function createMetrics(options: { dbPoolMax: number; collectProcessMetrics: boolean }): Metrics {
@@ -42,6 +43,11 @@ export function createMetrics(options: { dbPoolMax: number; collectProcessMetric
     dbUnavailable: new Counter({
       name: 'db_unavailable_errors_total',
       help: 'Requests answered 503 because the database could not be reached.',
+      registers: [registry],
+    }),
+    clientAborts: new Counter({
+      name: 'http_client_aborts_total',
+      help: 'Requests whose client hung up before the request arrived in full; answered 400, to nobody.',
       registers: [registry],
     }),
   };

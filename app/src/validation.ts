@@ -1,6 +1,6 @@
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
-import { badRequest } from './problem.js';
+import { badRequest, unsupportedMediaType } from './problem.js';
 
 type Target = 'json' | 'query' | 'param';
 
@@ -23,8 +23,18 @@ function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix?: str
   );
 }
 
-/** Reads a JSON request body, throwing a 400 problem when it is missing or not JSON. */
+// application/json, with or without parameters such as charset.
+const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
+
+/**
+ * Reads a JSON request body: a 415 problem unless it is declared application/json (text/plain, form and multipart
+ * bodies are what another site's page may send with the user's cookie and no CORS preflight), a 400 when it is
+ * missing or not JSON.
+ */
 async function readJsonBody(c: Context): Promise<unknown> {
+  if (!JSON_MEDIA_TYPE.test(c.req.header('content-type')?.trim() ?? '')) {
+    throw unsupportedMediaType('The body must be sent with Content-Type: application/json.');
+  }
   const text = await c.req.text();
   if (text.trim() === '') throw badRequest([{ name: 'body', reason: 'a JSON body is required' }]);
   try {

@@ -97,6 +97,27 @@ describe('POST /api/v1/auth/login', () => {
   });
 });
 
+describe('expired sessions', () => {
+  it('are deleted as users log in, at most 100 per login, while live sessions stay', async () => {
+    const { app } = buildApp(db.sql);
+    const live = await login(app);
+    await db.sql`
+      insert into sessions (token_hash, user_id, created, expires)
+      select sha256(convert_to('expired-' || n, 'UTF8')), (select id from users order by id limit 1),
+             now() - interval '20 days', now() - make_interval(mins => n)
+      from generate_series(1, 150) n
+    `;
+    const expired = () => db.sql`select 1 from sessions where expires <= now()`;
+    expect(await expired()).toHaveLength(150);
+
+    await login(app);
+    expect(await expired()).toHaveLength(50);
+    await login(app);
+    expect(await expired()).toHaveLength(0);
+    expect((await app.request('/api/v1/recipes?limit=1', { headers: { cookie: live } })).status).toBe(200);
+  });
+});
+
 describe('POST /api/v1/auth/logout', () => {
   it('deletes the session row, clears the cookie, and the old cookie stops working', async () => {
     const { app } = buildApp(db.sql);

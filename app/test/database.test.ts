@@ -88,6 +88,8 @@ describe('query plans', () => {
     login: `select id, email, name, password_hash from users where lower(email) = lower('demo@example.com')`,
     session: `select u.id, u.email, u.name from sessions s join users u on u.id = s.user_id
               where s.token_hash = '\\x${hashSessionToken('x').toString('hex')}' and s.expires > now()`,
+    'expired sessions': `delete from sessions where token_hash in (
+              select token_hash from sessions where expires <= now() order by expires limit 100 for update skip locked)`,
     list: `select r.id from recipes r
            where r.team_id in (select team_id from team_members where user_id = 1) and r.id > 1000
            order by r.id limit 101`,

@@ -20,10 +20,21 @@ export async function findLoginUser(sql: Sql, email: string): Promise<LoginUser 
   return user;
 }
 
-/** Stores a new session for the user and returns the token for the cookie. */
+// Each login adds one session and deletes up to 100 expired ones, so expired rows cannot pile up while people log in,
+// and no login waits on a large delete.
+const EXPIRED_SESSIONS_PER_LOGIN = 100;
+
+/** Stores a new session for the user and returns the token for the cookie; clears away some expired sessions too. */
 export async function createSession(sql: Sql, userId: number, ttlSeconds: number): Promise<string> {
   const token = newSessionToken();
+  // One statement, one round trip; SKIP LOCKED: logins on other replicas take other expired rows instead of waiting.
   await sql`
+    with expired as (
+      delete from sessions where token_hash in (
+        select token_hash from sessions where expires <= now()
+        order by expires limit ${EXPIRED_SESSIONS_PER_LOGIN} for update skip locked
+      )
+    )
     insert into sessions (token_hash, user_id, expires)
     values (${hashSessionToken(token)}, ${userId}, now() + make_interval(secs => ${ttlSeconds}))
   `;
