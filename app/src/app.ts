@@ -49,6 +49,9 @@ export interface ServableApp {
 
 // 64 KiB: a recipe with 100 ingredients and 100 long steps fits; anything larger is not a recipe.
 const MAX_BODY_BYTES = 64 * 1024;
+// 1 s: while the database is away a request's 503 leaves no sooner than this after it arrived (with Retry-After: 1),
+// so a client that retries at once gets one answer a second per connection instead of thousands.
+const UNAVAILABLE_ANSWER_MS = 1000;
 
 function routeLabel(c: Context): string {
   const route = routePath(c, -1);
@@ -61,7 +64,10 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
   const lifecycle = new Lifecycle();
   const metrics = createMetrics({ dbPoolMax: config.dbPoolMax, collectProcessMetrics: processMetrics });
 
-  const toResponse = (error: unknown, c: Context): Response => {
+  // When each request arrived, for answers that must not leave too early.
+  const arrivals = new WeakMap<Request, number>();
+
+  const toResponse = async (error: unknown, c: Context): Promise<Response> => {
     if (error instanceof Problem) return problemResponse(c, error);
     if (error instanceof HTTPException) {
       return problemResponse(c, new Problem(error.status as 400, error.message || 'Request rejected', error.message));
@@ -75,7 +81,9 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
     if (isDatabaseUnavailable(error)) {
       metrics.dbUnavailable.inc();
       logger.warn({ err: error, path: c.req.path }, 'database unavailable');
-      return problemResponse(c, serviceUnavailable('The database is unreachable; try again shortly.'));
+      const wait = (arrivals.get(c.req.raw) ?? performance.now()) + UNAVAILABLE_ANSWER_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      return problemResponse(c, serviceUnavailable('The database is unreachable; try again shortly.', UNAVAILABLE_ANSWER_MS / 1000));
     }
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
     return problemResponse(c, internalError());
@@ -86,6 +94,7 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
 
   app.use(async (c, next) => {
     const started = performance.now();
+    arrivals.set(c.req.raw, started);
     metrics.requestsInFlight.inc();
     for (const [name, value] of headers) c.header(name, value);
     // While draining, ask keep-alive clients (HAProxy included) to reconnect, so they land on another replica.

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { Sql } from './db/client.js';
+import { isDatabaseUnavailable, type Sql } from './db/client.js';
 import type { Lifecycle } from './lifecycle.js';
 import { serviceUnavailable } from './problem.js';
 
@@ -9,8 +9,14 @@ export function healthRoutes(sql: Sql, lifecycle: Lifecycle) {
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', async (c) => {
       if (lifecycle.shuttingDown) throw serviceUnavailable('Shutting down.');
-      // A parameter, so postgres.js never pipelines another statement behind this one (see db/client.ts).
-      await sql`select ${1}::int as ok`;
+      try {
+        // A parameter, so postgres.js never pipelines another statement behind this one (see db/client.ts).
+        await sql`select ${1}::int as ok`;
+      } catch (error) {
+        // At once, unlike the API's held 503s: HAProxy's check wants its answer now.
+        if (isDatabaseUnavailable(error)) throw serviceUnavailable('The database is unreachable.');
+        throw error;
+      }
       return c.json({ status: 'ready' });
     });
 }

@@ -75,8 +75,9 @@ export function internalError(): Problem {
   return new Problem(500, 'Internal server error', 'The server failed to handle the request.');
 }
 
-export function serviceUnavailable(detail: string): Problem {
-  return new Problem(503, 'Service unavailable', detail);
+/** 503; with `retryAfterSeconds`, a Retry-After header saying when trying again makes sense. */
+export function serviceUnavailable(detail: string, retryAfterSeconds?: number): Problem {
+  return new Problem(503, 'Service unavailable', detail, undefined, retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) });
 }
 
 /** The problem as its JSON body: the only place that formats errors, for the app and for the server's own answers. */

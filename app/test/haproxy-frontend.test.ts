@@ -114,6 +114,15 @@ describe.skipIf(!command)(command ? "HAProxy's public frontend" : "HAProxy's pub
     expectProblem(await get(target), 503);
   });
 
+  it('holds a request 1 s before the 503 when no replica is ready, and says when to retry', async () => {
+    const started = Date.now();
+    const response = await get('/api/v1/recipes');
+    expectProblem(response, 503);
+    expect(response.headers['retry-after']).toBe('1');
+    // The tarpit: a client that retries at once gets one answer a second, not thousands.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
   it('serves its statistics page behind the credentials', async () => {
     const auth = Buffer.from(`${STATS.HAPROXY_STATS_USER}:${STATS.HAPROXY_STATS_PASSWORD}`).toString('base64');
     expect((await get('/haproxy-stats;csv', `Authorization: Basic ${auth}\r\n`)).status).toBe(200);

@@ -54,8 +54,12 @@ describe('when the database goes away', () => {
     const notReady = await app.request('/readyz');
     expect(notReady.status).toBe(503);
     expect(notReady.headers.get('content-type')).toBe('application/problem+json');
+    const asked = performance.now();
     const list = await app.request('/api/v1/recipes', { headers: { cookie } });
     expect(list.status).toBe(503);
+    // Held until a second after it arrived, and it says when to come back: no 503 storm for clients retrying at once.
+    expect(list.headers.get('retry-after')).toBe('1');
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(990);
     expect(await list.json()).toMatchObject({ status: 503, title: 'Service unavailable' });
     expect((await app.request('/healthz')).status).toBe(200);
 
