@@ -4,6 +4,7 @@ import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_APP_IMAGE,
+  DEFAULT_APP_REPLICAS,
   DEFAULT_SECRETS_DIR,
   SwarmStack,
   choosePostgresNode,
@@ -15,12 +16,13 @@ import {
 } from '../../tools/stack/index.js';
 
 const USAGE = `Usage:
-  npm run swarm:up -- [--stack recipes] [--replicas 2] [--port 8080]
+  npm run swarm:up -- [--stack recipes] [--replicas N] [--port 8080]
   npm run swarm:down -- [--stack recipes] [--volumes]
 
 up     joins this engine to a swarm (initialising a single-node one on 127.0.0.1 when it is in none), builds
        ${DEFAULT_APP_IMAGE} when missing (APP_IMAGE names another image), writes the secret files, deploys the stack
-       with the migrate job before the API, and waits until HAProxy routes to every API replica
+       with the migrate job before the API, and waits until HAProxy routes to every API replica; the API runs
+       --replicas (or APP_REPLICAS), else as many replicas as it already ran, else ${DEFAULT_APP_REPLICAS}
 down   removes the stack; --volumes also deletes its database volume; leaves the swarm when up initialised it
 
 Environment: APP_IMAGE, SECRETS_DIR (default deploy/swarm/secrets), POSTGRES_PASSWORD, SEED_PASSWORD and
@@ -33,13 +35,13 @@ const ROUTING_TIMEOUT_MS = 2 * 60_000;
 const step = (text: string): void => console.log(`==> ${text}`);
 const announce = (commandLine: string): void => console.log(`    $ ${commandLine}`);
 
-function positiveInteger(text: string, flag: string): number {
+function wholeNumber(text: string, flag: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${flag} must be a whole number, not "${text}"`);
   return value;
 }
 
-async function up(name: string, replicas: number, port: string): Promise<void> {
+async function up(name: string, replicas: number | undefined, port: string): Promise<void> {
   step('this engine in a swarm');
   const { initialised } = await joinOrInitSwarm(announce);
   if (initialised) console.log('    initialised a single-node swarm; `npm run swarm:down` leaves it again');
@@ -56,11 +58,11 @@ async function up(name: string, replicas: number, port: string): Promise<void> {
     ...(process.env.HAPROXY_STATS_PASSWORD ? { haproxy_stats_password: process.env.HAPROXY_STATS_PASSWORD } : {}),
   });
   const stack = new SwarmStack({ name, env: { APP_IMAGE: image, SECRETS_DIR: secretsDir, HAPROXY_PORT: port }, announce });
-  step(`stack ${name}: migrate job first, then ${replicas} API replica(s)`);
-  await stack.deploy(replicas);
+  step(`stack ${name}: the migrate job first, then the API replicas`);
+  const running = await stack.deploy(replicas);
   const baseUrl = `http://127.0.0.1:${await stack.publishedPort()}`;
-  step(`waiting for HAProxy at ${baseUrl} to route to ${replicas} replica(s)`);
-  const routing = await waitForRouting(baseUrl, replicas, { timeoutMs: ROUTING_TIMEOUT_MS });
+  step(`waiting for HAProxy at ${baseUrl} to route to ${running} replica(s)`);
+  const routing = await waitForRouting(baseUrl, running, { timeoutMs: ROUTING_TIMEOUT_MS });
   console.log(`    routes to ${routing.servedBy.join(', ')}`);
   step(`up: ${baseUrl} (docker stack services ${name}; docker service scale ${stack.service('app')}=N)`);
 }
@@ -80,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       stack: { type: 'string', default: 'recipes' },
-      replicas: { type: 'string', default: process.env.APP_REPLICAS || '2' },
+      replicas: { type: 'string' },
       port: { type: 'string', default: process.env.HAPROXY_PORT || '8080' },
       volumes: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -91,7 +93,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
   }
-  if (command === 'up') await up(values.stack, positiveInteger(values.replicas, '--replicas'), String(positiveInteger(values.port, '--port')));
+  const replicas = values.replicas ?? process.env.APP_REPLICAS;
+  if (command === 'up') await up(values.stack, replicas ? wholeNumber(replicas, '--replicas') : undefined, String(wholeNumber(values.port, '--port')));
   else await down(values.stack, values.volumes);
   return 0;
 }

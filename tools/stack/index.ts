@@ -26,6 +26,7 @@ export type { Credentials, RecipePage, Reply } from './api.js';
 export {
   CONVERGE_TIMEOUT_MS,
   DEFAULT_APP_IMAGE,
+  DEFAULT_APP_REPLICAS,
   DEFAULT_SECRETS_DIR,
   STACK_FILE,
   SwarmStack,

@@ -17,6 +17,8 @@ export const STACK_FILE = join(REPO_ROOT, 'deploy/swarm/stack.yaml');
 export const DEFAULT_SECRETS_DIR = join(REPO_ROOT, 'deploy/swarm/secrets');
 /** The API image the stack runs unless APP_IMAGE says otherwise: the one compose builds. */
 export const DEFAULT_APP_IMAGE = 'recipes-api:local';
+/** API replicas of a new stack, as in compose.yaml (APP_REPLICAS). */
+export const DEFAULT_APP_REPLICAS = 2;
 /** The port HAProxy listens on inside the stack's network (its published port is HAPROXY_PORT). */
 const HAPROXY_TARGET_PORT = 8080;
 // Postgres's placement constraint: the node that holds its volume (stack.yaml, services.postgres).
@@ -215,15 +217,19 @@ export class SwarmStack {
   /**
    * Deploys the stack and waits until it serves: the migrate job completes before any API replica starts (on a
    * first deploy the API is deployed at 0 replicas and scaled up afterwards), then every service has its tasks.
+   * The API runs `replicas`, else as many as it already ran, else DEFAULT_APP_REPLICAS; returns that number.
    */
-  async deploy(replicas: number): Promise<void> {
+  async deploy(replicas?: number): Promise<number> {
     const existing = await this.#replicas(APP_SERVICE).catch(() => undefined);
+    const wanted = replicas ?? existing ?? DEFAULT_APP_REPLICAS;
     const digests = Object.fromEntries(await Promise.all(Object.entries(CONFIG_FILES).map(async ([name, path]) => [name, await fileDigest(path)])));
+    // APP_REPLICAS is what `stack deploy` sets the API to: 0 until the job ran, or the running count (no rescale).
     await this.#docker(SwarmStack.deployArgs(this.name), { ...digests, STACK_NAME: this.name, APP_REPLICAS: String(existing ?? 0) });
     await this.waitForJob('migrate');
-    if (existing !== replicas) await this.scale(replicas);
+    if (existing !== wanted) await this.scale(wanted);
     await this.waitForServices();
     await this.#removeUnusedConfigs();
+    return wanted;
   }
 
   /** `docker service scale <stack>_app=N`, then waits until N tasks run (each healthy). */
