@@ -9,7 +9,7 @@ import {
   SwarmStack,
   choosePostgresNode,
   ensureApiImage,
-  joinOrInitSwarm,
+  ensureSwarm,
   leaveSwarmIfInitialisedHere,
   waitForRouting,
   writeSecrets,
@@ -43,7 +43,7 @@ function wholeNumber(text: string, flag: string): number {
 
 async function up(name: string, replicas: number | undefined, port: string): Promise<void> {
   step('this engine in a swarm');
-  const { initialised } = await joinOrInitSwarm(announce);
+  const { initialised } = await ensureSwarm(announce);
   if (initialised) console.log('    initialised a single-node swarm; `npm run swarm:down` leaves it again');
   const { labelled } = await choosePostgresNode(announce);
   if (labelled) console.log('    this node holds the Postgres volume from now on (node label recipes-postgres=true)');

@@ -12,10 +12,10 @@ import {
   demoUserSeededWith,
   docker,
   ensureApiImage,
+  ensureSwarm,
   findOnPath,
   forgetPostgresNode,
   inspectContainer,
-  joinOrInitSwarm,
   leaveSwarm,
   listRecipes,
   login,
@@ -115,7 +115,7 @@ beforeAll(async () => {
   engine.swarmNetworks = await swarmNetworks();
   stack = new SwarmStack({ name: STACK, announce });
   try {
-    await joinOrInitSwarm(announce);
+    await ensureSwarm(announce);
     engine.labelledPostgresNode = (await choosePostgresNode(announce)).labelled;
     await ensureApiImage(DEFAULT_APP_IMAGE, announce);
     secretsDir = await mkdtemp(join(tmpdir(), 'recipes-swarm-secrets-'));

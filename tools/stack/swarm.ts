@@ -53,11 +53,9 @@ interface SwarmTask {
   DesiredState: string;
   Status: { State: string; Err?: string };
   JobIteration?: { Index?: number };
-  Spec: { ContainerSpec?: { Image?: string } };
 }
 interface SwarmNode {
   ID: string;
-  Version: { Index: number };
   Spec: { Labels?: Record<string, string> };
 }
 
@@ -102,7 +100,7 @@ async function addNodeLabel(node: SwarmNode, label: string, announce?: Announce)
  * Makes this engine a swarm manager. A new swarm listens on 127.0.0.1 only: a single node to try the stack on, with
  * no management port open to the network (initialise the swarm yourself to add nodes). Returns whether it initialised one.
  */
-export async function joinOrInitSwarm(announce?: Announce): Promise<{ initialised: boolean }> {
+export async function ensureSwarm(announce?: Announce): Promise<{ initialised: boolean }> {
   if (await swarmActive()) return { initialised: false };
   await dockerCli(['swarm', 'init', '--advertise-addr', '127.0.0.1', '--listen-addr', '127.0.0.1:2377'], announce);
   await addNodeLabel(await localNode(), INITIALISED_LABEL, announce);
