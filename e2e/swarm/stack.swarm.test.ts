@@ -100,9 +100,12 @@ async function cleanUp(): Promise<void> {
     if ((await stack.leftovers()).length > 0) await stack.remove({ volumes: true });
     if (!engine.wasSwarm) await leaveSwarm(announce, { keepGatewayBridge: engine.swarmNetworks.includes('docker_gwbridge') });
     else if (engine.labelledPostgresNode) await forgetPostgresNode(announce);
+    engine.labelledPostgresNode = false;
   }
   if (updateImage !== '') await docker().getImage(updateImage).remove().catch(() => undefined);
   if (secretsDir !== '') await rm(secretsDir, { recursive: true, force: true });
+  updateImage = '';
+  secretsDir = '';
 }
 
 async function swarmNetworks(): Promise<string[]> {
