@@ -32,6 +32,12 @@ export interface MemoryStats {
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
 const COMPOSE_ONEOFF_LABEL = 'com.docker.compose.oneoff';
+// A Swarm stack's containers carry these (deploy/swarm/stack.yaml): the stack's name, and the service's, which is
+// "<stack>_<service>". Where the tools say "project" and "service", a stack and its services count too. They win
+// over compose's labels: Compose v2 writes its labels into the images it builds, so every container run from
+// recipes-api:local, Swarm tasks included, carries the labels of the compose project that built the image.
+export const STACK_NAMESPACE_LABEL = 'com.docker.stack.namespace';
+export const SWARM_SERVICE_LABEL = 'com.docker.swarm.service.name';
 
 let client: Docker | undefined;
 
@@ -57,8 +63,13 @@ export async function engineVersion(): Promise<string> {
   }
 }
 
-/** The compose service a container belongs to. */
+/** The compose service a container belongs to, or its Swarm service without the "<stack>_" prefix. */
 export function serviceOf(container: Pick<ContainerSummary, 'Labels'>): string {
+  const stack = container.Labels[STACK_NAMESPACE_LABEL];
+  const swarmService = container.Labels[SWARM_SERVICE_LABEL];
+  if (stack !== undefined && swarmService !== undefined) {
+    return swarmService.startsWith(`${stack}_`) ? swarmService.slice(stack.length + 1) : swarmService;
+  }
   return container.Labels[COMPOSE_SERVICE_LABEL] ?? 'unknown';
 }
 
@@ -68,14 +79,22 @@ export function containerName(container: Pick<ContainerSummary, 'Names' | 'Id'>)
   return name === undefined ? container.Id.slice(0, 12) : name.replace(/^\//, '');
 }
 
-/** Containers of a compose project (running only, unless `all`), optionally of one service. */
+/**
+ * Containers of a compose project or Swarm stack of that name (running only, unless `all`), optionally of one
+ * service. One-off containers labelled as the project's (k6, see runOneOff) are found beside a stack's tasks.
+ */
 export async function projectContainers(
   project: string,
   options: { service?: string; all?: boolean } = {},
 ): Promise<ContainerSummary[]> {
   const label = [`${COMPOSE_PROJECT_LABEL}=${project}`];
   if (options.service !== undefined) label.push(`${COMPOSE_SERVICE_LABEL}=${options.service}`);
-  return docker().listContainers({ all: options.all ?? false, filters: { label } });
+  const stackLabel = [`${STACK_NAMESPACE_LABEL}=${project}`];
+  if (options.service !== undefined) stackLabel.push(`${SWARM_SERVICE_LABEL}=${project}_${options.service}`);
+  const [compose = [], stack = []] = await Promise.all(
+    [label, stackLabel].map((filter) => docker().listContainers({ all: options.all ?? false, filters: { label: filter } })),
+  );
+  return [...compose.filter((container) => container.Labels[STACK_NAMESPACE_LABEL] === undefined), ...stack];
 }
 
 /** The single running container of a service; throws when there is none or more than one. */
@@ -100,11 +119,11 @@ export async function containerAddress(id: string): Promise<string> {
   return address;
 }
 
-/** The compose project whose running container publishes `port` on the host, if any. */
+/** The compose project (or Swarm stack) whose running container publishes `port` on the host, if any. */
 export async function projectPublishingPort(port: number): Promise<string | undefined> {
   const containers = await docker().listContainers({ filters: { status: ['running'] } });
   const owner = containers.find((container) => container.Ports.some((published) => published.PublicPort === port));
-  return owner?.Labels[COMPOSE_PROJECT_LABEL];
+  return owner?.Labels[STACK_NAMESPACE_LABEL] ?? owner?.Labels[COMPOSE_PROJECT_LABEL];
 }
 
 /** One stats reading, without waiting for the daemon's own second reading (callers diff their own readings). */

@@ -1,5 +1,5 @@
 // One copy of every operation on the stack, shared by the bench (bench/), the end-to-end tests (e2e/) and any
-// other tool: compose v1/v2, the Docker client, "HAProxy routes to N ready replicas", the demo user, and k6.
+// other tool: compose v1/v2, Docker Swarm, the Docker client, "HAProxy routes to N ready replicas", the demo user, and k6.
 export { APP_SERVICE, ComposeProject, composeVersion, detectComposeCli, parseComposeCli } from './compose.js';
 export type { ComposeCli } from './compose.js';
 export {
@@ -17,10 +17,29 @@ export {
   readContainerStats,
   serviceContainer,
   serviceOf,
+  STACK_NAMESPACE_LABEL,
+  SWARM_SERVICE_LABEL,
 } from './docker.js';
 export type { ContainerDetails, ContainerStats, ContainerSummary, CpuStats, MemoryStats } from './docker.js';
 export { PAGE_SIZE, demoUser, demoUserSeededWith, listRecipes, login, loginSession, request } from './api.js';
 export type { Credentials, RecipePage, Reply, Session } from './api.js';
+export {
+  CONVERGE_TIMEOUT_MS,
+  DEFAULT_APP_IMAGE,
+  DEFAULT_APP_REPLICAS,
+  DEFAULT_SECRETS_DIR,
+  STACK_FILE,
+  SwarmStack,
+  choosePostgresNode,
+  ensureApiImage,
+  ensureSwarm,
+  forgetPostgresNode,
+  leaveSwarm,
+  leaveSwarmIfInitialisedHere,
+  swarmActive,
+  writeSecrets,
+} from './swarm.js';
+export type { Announce, SecretValues } from './swarm.js';
 export { waitForRouting } from './routing.js';
 export type { Routing } from './routing.js';
 export { K6_DIR, K6_THRESHOLDS_CROSSED, binaryK6, findOnPath, imageK6, pinnedK6Image } from './k6.js';
