@@ -17,19 +17,41 @@ export function jsonObject(res) {
 }
 
 /**
- * Checks a list page: status 200 and a full page of recipes. Returns the recipes' ids (empty when the checks fail).
+ * Checks a list page: status 200 and a full page of recipes. k6 counts the recipes with its own JSON selector (in Go)
+ * rather than JSON.parse in the script: parsing 25 KB pages in JavaScript was most of the load generator's CPU.
+ * @param {import('k6/http').Response} res
+ * @returns {boolean}
+ */
+export function checkRecipeList(res) {
+  const count = res.status === 200 ? selected(res, 'recipes.#') : undefined;
+  return check(res, {
+    'list: status 200': (r) => r.status === 200,
+    [`list: ${PAGE_SIZE} recipes`]: () => count === PAGE_SIZE,
+  });
+}
+
+/**
+ * The ids of the recipes on a list page (empty when the body is not one).
  * @param {import('k6/http').Response} res
  * @returns {number[]}
  */
-export function checkRecipeList(res) {
-  const body = jsonObject(res);
-  const recipes = body !== null && Array.isArray(body.recipes) ? body.recipes : null;
-  const ok = check(res, {
-    'list: status 200': (r) => r.status === 200,
-    [`list: ${PAGE_SIZE} recipes`]: () => recipes !== null && recipes.length === PAGE_SIZE,
-  });
-  if (!ok || recipes === null) return [];
-  return recipes.map((recipe) => Number(recipe.id));
+export function recipeIds(res) {
+  const ids = selected(res, 'recipes.#.id');
+  return Array.isArray(ids) ? ids.map(Number) : [];
+}
+
+/**
+ * A value picked from a JSON body by k6's selector (gjson syntax), or undefined when the body is no such JSON.
+ * @param {import('k6/http').Response} res
+ * @param {string} selector
+ * @returns {unknown}
+ */
+function selected(res, selector) {
+  try {
+    return res.json(selector) ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

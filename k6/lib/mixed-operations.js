@@ -6,7 +6,7 @@ import { check } from 'k6';
 import { Counter } from 'k6/metrics';
 import { envString, target } from './config.js';
 import { authParams, login } from './session.js';
-import { checkRecipeDetail, checkRecipeList, checkStatus } from './checks.js';
+import { checkRecipeDetail, checkRecipeList, checkStatus, recipeIds } from './checks.js';
 
 /**
  * The logged-in session plus ids of existing recipes every VU may read (and never changes).
@@ -20,7 +20,7 @@ import { checkRecipeDetail, checkRecipeList, checkStatus } from './checks.js';
 export function mixedSetup() {
   const session = login(target);
   const res = http.get(`${target.baseUrl}/api/v1/recipes`, authParams(session, 'GET /api/v1/recipes'));
-  const readIds = checkRecipeList(res);
+  const readIds = checkRecipeList(res) ? recipeIds(res) : [];
   if (readIds.length === 0) throw new Error(`setup: the first list page at ${target.baseUrl} has no recipes`);
   return { ...session, readIds };
 }
