@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PAGE_SIZE, execInContainer, serviceContainer } from '../tools/stack/index.js';
+import { PAGE_SIZE, POSTGRES_PASSWORD_SHELL, execInContainer, serviceContainer } from '../tools/stack/index.js';
 
 const SCRIPT_FILE = fileURLToPath(new URL('list-endpoint.sql', import.meta.url));
 const PGBOUNCER_INI = fileURLToPath(new URL('../pgbouncer/pgbouncer.ini', import.meta.url));
@@ -85,10 +85,10 @@ export async function measureCeiling(options: {
     '-D', `hash='${hash}'`, '-D', `user_id=${options.userId}`, '-D', 'after_id=0', '-D', `rows=${PAGE_SIZE + 1}`,
     '-f', '/tmp/list-endpoint.sql', '"$POSTGRES_DB"',
   ].join(' ');
-  // The container's own POSTGRES_* variables carry the credentials; the script travels in an environment variable.
+  // The container's own POSTGRES_* settings carry the credentials; the script travels in an environment variable.
   const output = await execInContainer(
     postgres.Id,
-    ['sh', '-c', `printf '%s' "$CEILING_SQL" > /tmp/list-endpoint.sql && PGPASSWORD="$POSTGRES_PASSWORD" ${pgbench} 2>&1`],
+    ['sh', '-c', `printf '%s' "$CEILING_SQL" > /tmp/list-endpoint.sql && PGPASSWORD="${POSTGRES_PASSWORD_SHELL}" ${pgbench} 2>&1`],
     { CEILING_SQL: await readFile(SCRIPT_FILE, 'utf8') },
   );
   await writeFile(join(options.outDir, options.file), output);

@@ -4,6 +4,12 @@ import { execInContainer, serviceContainer } from './docker.js';
 
 export type Row = Record<string, string>;
 
+/**
+ * The database password inside the postgres container, as shell: POSTGRES_PASSWORD (compose), else the file
+ * POSTGRES_PASSWORD_FILE names (a Docker or Swarm secret).
+ */
+export const POSTGRES_PASSWORD_SHELL = '${POSTGRES_PASSWORD:-$(cat "$POSTGRES_PASSWORD_FILE" 2>/dev/null)}';
+
 /** Splits CSV text into records of fields (RFC 4180: double-quoted fields may hold commas, quotes and newlines). */
 export function csvRecords(text: string): string[][] {
   const records: string[][] = [];
@@ -49,7 +55,7 @@ export async function queryStack(project: string, sql: string, options: { via?: 
   const database = options.database === undefined ? '"$POSTGRES_DB"' : '"$QUERY_DATABASE"';
   const output = await execInContainer(
     postgres.Id,
-    ['sh', '-c', `PGPASSWORD="$POSTGRES_PASSWORD" psql --csv -v ON_ERROR_STOP=1 ${target} -U "$POSTGRES_USER" -d ${database} -c "$QUERY"`],
+    ['sh', '-c', `PGPASSWORD="${POSTGRES_PASSWORD_SHELL}" psql --csv -v ON_ERROR_STOP=1 ${target} -U "$POSTGRES_USER" -d ${database} -c "$QUERY"`],
     { QUERY: sql, QUERY_DATABASE: options.database ?? '' },
   );
   return parseCsv(output);

@@ -49,5 +49,5 @@ export { parseK6Summary } from './k6-summary.js';
 export type { K6Figures, LatencyMs } from './k6-summary.js';
 export { FAULTS, injectFault, tcpAccepts } from './faults.js';
 export type { Fault, FaultMarks } from './faults.js';
-export { csvRecords, parseCsv, queryStack } from './database.js';
+export { POSTGRES_PASSWORD_SHELL, csvRecords, parseCsv, queryStack } from './database.js';
 export type { Row } from './database.js';
