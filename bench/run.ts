@@ -26,6 +26,7 @@ import {
   type ComposeCli,
   type Fault,
   type FaultMarks,
+  type K6Run,
   type K6Runner,
 } from '../tools/stack/index.js';
 import { measureCeiling } from './ceiling.js';
@@ -152,20 +153,26 @@ async function chooseK6(bench: Bench): Promise<K6Runner> {
   return k6;
 }
 
+/** A k6 run of the bench: the script's settings with the demo user and the duration, files under the results folder. */
+function benchRun(bench: Bench, script: string, env: Record<string, string>, durationMs: number, name: string): K6Run {
+  const user = demoUser();
+  return {
+    script,
+    env: { ...env, DURATION: formatDuration(durationMs), EMAIL: user.email, PASSWORD: user.password },
+    outDir: bench.outDir as string,
+    summaryFile: `k6-${name}.json`,
+    logFile: `k6-${name}.log`,
+    durationMs,
+    timeoutMs: durationMs + K6_OVERHEAD_MS,
+    signal: bench.signal,
+  };
+}
+
 /** Unmeasured load with the scenario's closed-model script, so the runs after it meet warm caches and pools. */
 async function warmUp(bench: Bench, k6: K6Runner, replicas: number): Promise<void> {
   const { options } = bench;
   await bench.progress.timed(`${replicas} replica(s): warm-up`, options.warmupMs, () =>
-    k6.run({
-      script: CLOSED_SCRIPT[options.scenario],
-      env: { VUS: String(options.vus), DURATION: formatDuration(options.warmupMs), EMAIL: demoUser().email, PASSWORD: demoUser().password },
-      outDir: bench.outDir as string,
-      summaryFile: `k6-warmup-r${replicas}.json`,
-      logFile: `k6-warmup-r${replicas}.log`,
-      durationMs: options.warmupMs,
-      timeoutMs: options.warmupMs + K6_OVERHEAD_MS,
-      signal: bench.signal,
-    }),
+    k6.run(benchRun(bench, CLOSED_SCRIPT[options.scenario], { VUS: String(options.vus) }, options.warmupMs, `warmup-r${replicas}`)),
   );
 }
 
@@ -189,16 +196,9 @@ async function measure(
   try {
     [result] = await Promise.all([
       k6.run({
-        script,
-        env: { ...env, DURATION: formatDuration(durationMs), EMAIL: demoUser().email, PASSWORD: demoUser().password },
-        outDir,
-        summaryFile: files.summary,
-        logFile: files.log,
+        ...benchRun(bench, script, env, durationMs, name),
         dashboardFile: files.dashboard,
         ...(extra.csvFile === undefined ? {} : { csvFile: extra.csvFile }),
-        durationMs,
-        timeoutMs: durationMs + K6_OVERHEAD_MS,
-        signal: bench.signal,
         onProcess: (pid) => sampler.watchProcess(pid, 'k6', 'k6 (this machine)'),
       }),
       extra.during?.(),

@@ -2,7 +2,7 @@
 import { connect } from 'node:net';
 import type { ComposeProject } from './compose.js';
 import { APP_SERVICE } from './compose.js';
-import { containerAddress, docker, projectContainers, serviceContainer } from './docker.js';
+import { containerAddress, containerName, docker, projectContainers, serviceContainer } from './docker.js';
 
 export const FAULTS = ['kill-replica', 'stop-replica', 'restart-pgbouncer', 'restart-postgres', 'scale'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -56,7 +56,7 @@ async function acceptingSince(id: string, port: number, timeoutMs: number): Prom
 /** The API container the fault hits: the first in name order, so runs are comparable. */
 async function oneReplica(project: string): Promise<{ Id: string; name: string }> {
   const apps = await projectContainers(project, { service: APP_SERVICE });
-  const [first] = apps.map((c) => ({ Id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, '') })).sort((a, b) => a.name.localeCompare(b.name));
+  const [first] = apps.map((c) => ({ Id: c.Id, name: containerName(c) })).sort((a, b) => a.name.localeCompare(b.name));
   if (first === undefined) throw new Error(`no running ${APP_SERVICE} container in ${project}`);
   return first;
 }
@@ -82,11 +82,12 @@ export async function injectFault(fault: Fault, options: { project: string; comp
     case 'restart-pgbouncer':
     case 'restart-postgres': {
       const service = fault === 'restart-pgbouncer' ? 'pgbouncer' : 'postgres';
-      const { Id, Names } = await serviceContainer(project, service);
+      const container = await serviceContainer(project, service);
+      const { Id } = container;
       await docker().getContainer(Id).restart({ t: STOP_GRACE_S });
       const doneAt = Date.now();
       const acceptingAt = await acceptingSince(Id, LISTENS[service] as number, 60_000);
-      return { fault, injectedAt, doneAt, acceptingAt, detail: `docker restart of ${(Names[0] ?? Id).replace(/^\//, '')}` };
+      return { fault, injectedAt, doneAt, acceptingAt, detail: `docker restart of ${containerName(container)}` };
     }
     case 'scale': {
       if (options.compose === undefined) throw new Error('the scale fault rescales through compose: run it on a stack the bench brings up');
