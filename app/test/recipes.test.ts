@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeCursor } from '../src/recipes/cursor.js';
 import type { RecipeDetail, RecipeSummary } from '../src/recipes/queries.js';
 import { buildApp, login } from './support/app.js';
 import { OTHER_EMAIL } from './support/constants.js';
@@ -94,6 +95,27 @@ describe('GET /api/v1/recipes', () => {
     const page = (await (await call('GET', '/api/v1/recipes')).json()) as Page;
     expect(page.recipes.length).toBe(100);
     expect(page.recipes.every((r) => otherTeams.includes(r.team_id))).toBe(true);
+  });
+
+  it('writes each list item exactly as the recipe\'s detail writes the same fields, awkward text included', async () => {
+    const { call } = await session();
+    const awkward = [
+      { name: 'Quotes " and \\ backslash', author: 'Tab\there\nnew line', source: 'Control \u0001\u001f\u007f', tags: [] },
+      { name: 'Crème\u2028brûlée 😀 </script>', author: null, source: null, time: null, tags: ['a"b', 'ü', '\\', 'x\ny'] },
+      { name: 'Plain', servings: 1, time: 0, tags: ['one'] },
+    ];
+    for (const fields of awkward) {
+      const created = await call('POST', '/api/v1/recipes', { servings: 4, ...fields });
+      expect(created.status).toBe(201);
+      const detail = (await created.json()) as RecipeDetail;
+      const { ingredients: _ingredients, steps: _steps, ...summary } = detail;
+      const response = await call('GET', `/api/v1/recipes?limit=1&cursor=${encodeCursor(detail.id - 1)}`);
+      const body = await response.text();
+      // Compact and escaped as JSON.stringify writes it, and holding the detail's values: the same bytes.
+      expect(JSON.stringify(JSON.parse(body))).toBe(body);
+      expect((JSON.parse(body) as Page).recipes).toEqual([summary]);
+      expect(response.headers.get('content-type')).toBe('application/json');
+    }
   });
 
   it.each([

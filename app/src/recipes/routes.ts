@@ -7,6 +7,8 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { createRecipe, deleteRecipe, findRecipe, listRecipes, updateRecipe } from './queries.js';
 import { createRecipeBody, listQuery, recipePath, updateRecipeBody } from './schemas.js';
 
+const JSON_CONTENT = { 'Content-Type': 'application/json' };
+
 function recipeNotFound(id: number) {
   return notFound(`Recipe ${id} does not exist or belongs to a team you are not in.`);
 }
@@ -23,7 +25,9 @@ export function recipeRoutes(sql: Sql) {
       const recipes = rows.slice(0, limit);
       const last = recipes.at(-1);
       const nextCursor = rows.length > limit && last ? encodeCursor(last.id) : null;
-      return c.json({ recipes, next_cursor: nextCursor });
+      // The items arrive as JSON text (queries.ts): joined as they are, the same bytes c.json would write for them.
+      const items = recipes.map((recipe) => recipe.json).join(',');
+      return c.body(`{"recipes":[${items}],"next_cursor":${JSON.stringify(nextCursor)}}`, 200, JSON_CONTENT);
     })
     .get('/:id', validParams(recipePath), async (c) => {
       const { id } = c.req.valid('param');
