@@ -68,7 +68,6 @@ export function parsePgbench(output: string): Pick<CeilingResult, 'tps' | 'laten
 export async function measureCeiling(options: {
   project: string;
   cookie: string;
-  userId: number;
   durationMs: number;
   prepare: boolean;
   outDir: string;
@@ -82,7 +81,7 @@ export async function measureCeiling(options: {
   const pgbench = [
     'pgbench', '-h', PGBOUNCER_HOST, '-p', PGBOUNCER_PORT, '-U', '"$POSTGRES_USER"', '-n', '-M', protocol,
     '-c', String(clients), '-j', '2', '-T', String(Math.max(1, Math.round(options.durationMs / 1000))),
-    '-D', `hash='${hash}'`, '-D', `user_id=${options.userId}`, '-D', 'after_id=0', '-D', `rows=${PAGE_SIZE + 1}`,
+    '-D', `hash='${hash}'`, '-D', 'after_id=0', '-D', `rows=${PAGE_SIZE + 1}`,
     '-f', '/tmp/list-endpoint.sql', '"$POSTGRES_DB"',
   ].join(' ');
   // The container's own POSTGRES_* settings carry the credentials; the script travels in an environment variable.

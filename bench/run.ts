@@ -18,7 +18,7 @@ import {
   queryStack,
   tcpAccepts,
   imageK6,
-  loginSession,
+  login,
   pinnedK6Image,
   projectContainers,
   projectPublishingPort,
@@ -250,11 +250,11 @@ async function measureReplicaCount(bench: Bench, k6: K6Runner, replicas: number,
     );
   }
   const ceiling = await progress.timed(`${label}: the database's ceiling (pgbench through PgBouncer)`, options.durationMs, async () => {
-    const session = await loginSession(options.baseUrl, demoUser());
+    const cookie = await login(options.baseUrl, demoUser());
     const api = await apiSettings(bench.project).catch((): Record<string, string> => ({}));
     return measureCeiling({
       project: bench.project,
-      ...session,
+      cookie,
       durationMs: options.durationMs,
       prepare: api.DB_PREPARE === 'true',
       outDir: bench.outDir as string,

@@ -89,6 +89,13 @@ describe('GET /api/v1/recipes', () => {
     expect(second.next_cursor).toBeNull();
   });
 
+  it('answers an empty page past the last recipe', async () => {
+    const { call } = await session();
+    const response = await call('GET', `/api/v1/recipes?cursor=${encodeCursor(Number.MAX_SAFE_INTEGER)}`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('{"recipes":[],"next_cursor":null}');
+  });
+
   it('shows each team only its own recipes', async () => {
     const { call } = await session(OTHER_EMAIL);
     const otherTeams = await teamIds(OTHER_EMAIL);
@@ -108,7 +115,9 @@ describe('GET /api/v1/recipes', () => {
       const created = await call('POST', '/api/v1/recipes', { servings: 4, ...fields });
       expect(created.status).toBe(201);
       const detail = (await created.json()) as RecipeDetail;
-      const { ingredients: _ingredients, steps: _steps, ...summary } = detail;
+      const summary: Partial<RecipeDetail> = { ...detail };
+      delete summary.ingredients;
+      delete summary.steps;
       const response = await call('GET', `/api/v1/recipes?limit=1&cursor=${encodeCursor(detail.id - 1)}`);
       const body = await response.text();
       // Compact and escaped as JSON.stringify writes it, and holding the detail's values: the same bytes.

@@ -41,13 +41,18 @@ export async function createSession(sql: Sql, userId: number, ttlSeconds: number
   return token;
 }
 
+/** The condition that the session `s` is the live one with this token; every session check uses it. */
+export function isLiveSession(sql: Sql, token: string) {
+  return sql`s.token_hash = ${hashSessionToken(token)} and s.expires > now()`;
+}
+
 /** The user behind a live session token, or undefined for an unknown or expired one. */
 export async function findSessionUser(sql: Sql, token: string): Promise<SessionUser | undefined> {
   const [user] = await sql<SessionUser[]>`
     select u.id, u.email, u.name
     from sessions s
     join users u on u.id = s.user_id
-    where s.token_hash = ${hashSessionToken(token)} and s.expires > now()
+    where ${isLiveSession(sql, token)}
   `;
   return user;
 }

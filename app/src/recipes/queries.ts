@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { isLiveSession } from '../auth/sessions.js';
 import type { Sql } from '../db/client.js';
 import type { CreateRecipe, Ingredient, UpdateRecipe } from './schemas.js';
 
@@ -24,9 +25,12 @@ export interface RecipeDetail extends RecipeSummary {
 
 type Queryable = Sql | postgres.TransactionSql;
 
-/** The ids of the user's teams, as a subquery: recipes outside them are invisible, exactly like missing ones. */
-function userTeams(sql: Queryable, userId: number) {
-  return sql`(select team_id from team_members where user_id = ${userId})`;
+/**
+ * The ids of the user's teams, as a subquery: recipes outside them are invisible, exactly like missing ones.
+ * `user` is the user's id, or a column holding it.
+ */
+function userTeams(sql: Queryable, user: number | postgres.PendingQuery<postgres.Row[]>) {
+  return sql`(select team_id from team_members where user_id = ${user})`;
 }
 
 /** A recipe's own columns as the API names them (`time_minutes` is `time`). */
@@ -79,16 +83,28 @@ function summaryJson(sql: Queryable) {
   `;
 }
 
-/** Up to `count` recipes of the user's teams with ids above `afterId`, in id order, each as its JSON text. */
-export async function listRecipes(sql: Sql, userId: number, afterId: number, count: number): Promise<RecipeListItem[]> {
-  return sql<RecipeListItem[]>`
-    select r.id, ${summaryJson(sql)} as json
-    from recipes r
-    where r.team_id in ${userTeams(sql, userId)}
-      and r.id > ${afterId}
-    order by r.id
-    limit ${count}
+/**
+ * Up to `count` recipes of the session's user with ids above `afterId`, in id order, each as its JSON text; undefined
+ * when `token` names no live session. The session check and the page are one statement: one round trip to the
+ * database for the API's busiest request instead of two.
+ */
+export async function listRecipes(sql: Sql, token: string, afterId: number, count: number): Promise<RecipeListItem[] | undefined> {
+  // No live session: no row. A live session with an empty page: one row of nulls.
+  const rows = await sql<({ id: number; json: string } | { id: null; json: null })[]>`
+    select page.id, page.json
+    from sessions s
+    left join lateral (
+      select r.id, ${summaryJson(sql)} as json
+      from recipes r
+      where r.team_id in ${userTeams(sql, sql`s.user_id`)}
+        and r.id > ${afterId}
+      order by r.id
+      limit ${count}
+    ) page on true
+    where ${isLiveSession(sql, token)}
   `;
+  if (rows.length === 0) return undefined;
+  return rows.filter((row): row is RecipeListItem => row.id !== null);
 }
 
 /** The recipe with its ingredients and steps, if it belongs to one of the user's teams; one round trip. */

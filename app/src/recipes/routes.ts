@@ -1,5 +1,11 @@
 import { Hono } from 'hono';
-import { requireSession, type SessionVariables } from '../auth/require-session.js';
+import {
+  requireSession,
+  requireSessionCookie,
+  sessionNotLive,
+  type SessionTokenVariables,
+  type SessionVariables,
+} from '../auth/require-session.js';
 import type { Sql } from '../db/client.js';
 import { badRequest, notFound } from '../problem.js';
 import { validJson, validParams, validQuery } from '../validation.js';
@@ -15,13 +21,15 @@ function recipeNotFound(id: number) {
 
 /** The authenticated recipe routes: list, detail, create, update, delete. */
 export function recipeRoutes(sql: Sql) {
-  return new Hono<{ Variables: SessionVariables }>()
-    .use(requireSession(sql))
-    .get('/', validQuery(listQuery), async (c) => {
+  // The list checks the session in its own statement (queries.ts listRecipes). Handlers run in the order they are
+  // registered, so the list, registered before the session middleware, answers without ever reaching it.
+  return new Hono<{ Variables: SessionVariables & SessionTokenVariables }>()
+    .get('/', requireSessionCookie, validQuery(listQuery), async (c) => {
       const { limit, cursor } = c.req.valid('query');
       const after = cursor === undefined ? 0 : decodeCursor(cursor);
       // One row more than the page tells whether a next page exists without a count.
-      const rows = await listRecipes(sql, c.var.user.id, after, limit + 1);
+      const rows = await listRecipes(sql, c.var.sessionToken, after, limit + 1);
+      if (rows === undefined) throw sessionNotLive();
       const recipes = rows.slice(0, limit);
       const last = recipes.at(-1);
       const nextCursor = rows.length > limit && last ? encodeCursor(last.id) : null;
@@ -29,6 +37,7 @@ export function recipeRoutes(sql: Sql) {
       const items = recipes.map((recipe) => recipe.json).join(',');
       return c.body(`{"recipes":[${items}],"next_cursor":${JSON.stringify(nextCursor)}}`, 200, JSON_CONTENT);
     })
+    .use(requireSession(sql))
     .get('/:id', validParams(recipePath), async (c) => {
       const { id } = c.req.valid('param');
       const recipe = await findRecipe(sql, id, c.var.user.id);
