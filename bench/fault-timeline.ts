@@ -120,14 +120,18 @@ export function analyzeFault(requests: readonly RequestRecord[], marks: FaultMar
   const failedBy: Record<string, number> = {};
   for (const request of failed) failedBy[cause(request)] = (failedBy[cause(request)] ?? 0) + 1;
 
+  // Gaps count while the load runs, until the last request was sent: after that no answer is due, and a slow answer
+  // arriving in the run's graceful stop is no outage. A stack that never answers again has a gap until then too.
+  const loadEnd = Math.max(...byEnd.map((r) => r.endMs - r.durationMs));
   const successes = byEnd.filter((r) => r.ok).map((r) => r.endMs);
   let longestGapMs = 0;
   let gapStart = marks.injectedAt;
-  for (let i = 1; i < successes.length; i += 1) {
-    const gap = (successes[i] as number) - (successes[i - 1] as number);
+  for (const [i, from] of successes.entries()) {
+    if (from >= loadEnd) break;
+    const gap = Math.min(successes[i + 1] ?? loadEnd, loadEnd) - from;
     if (gap > longestGapMs) {
       longestGapMs = gap;
-      gapStart = successes[i - 1] as number;
+      gapStart = from;
     }
   }
   const recoveredFrom = marks.acceptingAt;

@@ -79,6 +79,23 @@ describe('analyzeFault', () => {
   });
 });
 
+describe('analyzeFault at the end of the load', () => {
+  const marks: FaultMarks = { fault: 'restart-pgbouncer', injectedAt: 1000, doneAt: 1200, acceptingAt: 1500, detail: 'docker restart' };
+  const steady = [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100].map((t) => request(t));
+
+  it('does not count the wait for a slow answer after the last request was sent', () => {
+    // The last request starts at 1090 and is answered 3 s later, in the run's graceful stop.
+    const impact = analyzeFault([...steady, request(4090, true, 200, 3000)], marks);
+    expect(impact.longestGapMs).toBe(100);
+  });
+
+  it('counts a stack that never answers again as a gap until the last request was sent', () => {
+    const impact = analyzeFault([...steady, request(1300, false), request(2500, false, 503, 10), request(3000, false)], marks);
+    expect(impact.longestGapMs).toBe(3000 - 10 - 1100);
+    expect(impact.gapStartsAfterFaultMs).toBe(100);
+  });
+});
+
 describe('accountWrites', () => {
   it('finds acknowledged writes lost and unacknowledged ones that landed', () => {
     const loss = accountWrites(
