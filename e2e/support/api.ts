@@ -10,7 +10,7 @@ export async function sampleServedBy(
   let failures = 0;
   for (let i = 0; i < count; i += 1) {
     try {
-      const reply = await request(baseUrl, '/healthz', { signal: AbortSignal.timeout(5_000) });
+      const reply = await request(baseUrl, '/healthz', {}, 5_000);
       if (reply.status === 200 && reply.servedBy) servedBy.add(reply.servedBy);
       else failures += 1;
     } catch {
@@ -52,7 +52,7 @@ export function backgroundTraffic(
     while (!stopped && sent < options.maxRequests) {
       sent += 1;
       try {
-        const reply = await request(baseUrl, '/healthz', { signal: AbortSignal.timeout(30_000) });
+        const reply = await request(baseUrl, '/healthz', {}, 30_000);
         if (reply.status !== 200) failures.push(`HTTP ${reply.status} from ${reply.servedBy ?? 'HAProxy'}`);
       } catch (error) {
         failures.push(String(error));

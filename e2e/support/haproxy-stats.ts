@@ -1,3 +1,5 @@
+import { request } from '../../tools/stack/index.js';
+
 /** One row of HAProxy's statistics CSV: a server of a backend, or the backend itself (svname BACKEND). */
 export interface StatsRow {
   proxy: string;
@@ -16,12 +18,14 @@ export interface StatsRow {
 
 /** Reads HAProxy's statistics page as CSV, with the credentials compose.yaml gives it. */
 export async function readHaproxyStats(baseUrl: string, user: string, password: string): Promise<StatsRow[]> {
-  const res = await fetch(`${baseUrl}/haproxy-stats;csv`, {
-    headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`HAProxy stats answered ${res.status}: ${text.slice(0, 200)}`);
+  const reply = await request<string>(
+    baseUrl,
+    '/haproxy-stats;csv',
+    { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } },
+    10_000,
+  );
+  const text = reply.body;
+  if (reply.status !== 200) throw new Error(`HAProxy stats answered ${reply.status}: ${text.slice(0, 200)}`);
   const [header, ...lines] = text.trim().split('\n');
   const columns = (header ?? '').replace(/^# /, '').split(',');
   const index = (name: string): number => {

@@ -1,5 +1,6 @@
 // The API as a client sees it through HAProxy: the demo user, logging in, and the requests the tools make.
 import { DEFAULT_DEMO_PASSWORD, DEMO_EMAIL, PAGE_SIZE } from '../../k6/lib/demo.js';
+import { withDeadline } from './deadline.js';
 
 export { PAGE_SIZE };
 
@@ -31,12 +32,23 @@ export interface Reply<T = unknown> {
   body: T;
 }
 
-/** Sends one request and reads the whole body (JSON when the response says so). */
-export async function request<T = unknown>(baseUrl: string, path: string, init: RequestInit = {}): Promise<Reply<T>> {
-  const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...init });
-  const contentType = res.headers.get('content-type') ?? '';
-  const body = (contentType.includes('json') ? await res.json() : await res.text()) as T;
-  return { status: res.status, contentType, servedBy: res.headers.get('x-served-by'), body };
+/** Sends one request and reads the whole body (JSON when the response says so), all within `timeoutMs`. */
+export function request<T = unknown>(
+  baseUrl: string,
+  path: string,
+  init: RequestInit = {},
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): Promise<Reply<T>> {
+  return withDeadline(
+    timeoutMs,
+    async (signal) => {
+      const res = await fetch(`${baseUrl}${path}`, { ...init, signal });
+      const contentType = res.headers.get('content-type') ?? '';
+      const body = (contentType.includes('json') ? await res.json() : await res.text()) as T;
+      return { status: res.status, contentType, servedBy: res.headers.get('x-served-by'), body };
+    },
+    init.signal,
+  );
 }
 
 /** A logged-in session: the Cookie header value ("sessionid=...") and the user's id. */
@@ -52,13 +64,15 @@ export async function login(baseUrl: string, user: Credentials): Promise<string>
 
 /** Logs in and returns the session cookie and the user's id. */
 export async function loginSession(baseUrl: string, user: Credentials): Promise<Session> {
-  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(user),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  const { res, body } = await withDeadline(REQUEST_TIMEOUT_MS, async (signal) => {
+    const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(user),
+      signal,
+    });
+    return { res, body: await res.text() };
   });
-  const body = await res.text();
   const session = res.headers.getSetCookie().find((cookie) => cookie.startsWith('sessionid='));
   if (res.status !== 200 || session === undefined) {
     throw new Error(

@@ -40,6 +40,7 @@ export {
   writeSecrets,
 } from './swarm.js';
 export type { Announce, SecretValues } from './swarm.js';
+export { withDeadline } from './deadline.js';
 export { waitForRouting } from './routing.js';
 export type { Routing } from './routing.js';
 export { K6_DIR, K6_THRESHOLDS_CROSSED, binaryK6, findOnPath, imageK6, pinnedK6Image } from './k6.js';

@@ -1,3 +1,5 @@
+import { request } from './api.js';
+
 /** Replicas HAProxy routed to, and how long it took until it did. */
 export interface Routing {
   servedBy: string[];
@@ -25,9 +27,8 @@ export async function waitForRouting(
     const answers = await Promise.all(
       Array.from({ length: perRound }, async () => {
         try {
-          const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(5_000) });
-          await res.arrayBuffer();
-          return { status: res.status, servedBy: res.headers.get('x-served-by') };
+          const reply = await request(baseUrl, '/healthz', {}, 5_000);
+          return { status: reply.status, servedBy: reply.servedBy };
         } catch {
           return { status: 0, servedBy: null };
         }
