@@ -93,6 +93,13 @@ describe('query plans', () => {
     list: `select r.id from recipes r
            where r.team_id in (select team_id from team_members where user_id = 1) and r.id > 1000
            order by r.id limit 101`,
+    'list with its session check': `select page.id from sessions s
+           left join lateral (
+             select r.id from recipes r
+             where r.team_id in (select team_id from team_members where user_id = s.user_id) and r.id > 0
+             order by r.id limit 101
+           ) page on true
+           where s.token_hash = '\\x${hashSessionToken('x').toString('hex')}' and s.expires > now()`,
     'list, other team': `select r.id from recipes r
            where r.team_id in (select team_id from team_members where user_id = 4) and r.id > 0
            order by r.id limit 101`,
