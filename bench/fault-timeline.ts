@@ -122,7 +122,7 @@ export function analyzeFault(requests: readonly RequestRecord[], marks: FaultMar
 
   // Gaps count while the load runs, until the last request was sent: after that no answer is due, and a slow answer
   // arriving in the run's graceful stop is no outage. A stack that never answers again has a gap until then too.
-  const loadEnd = Math.max(...byEnd.map((r) => r.endMs - r.durationMs));
+  const loadEnd = byEnd.reduce((latest, r) => Math.max(latest, r.endMs - r.durationMs), Number.NEGATIVE_INFINITY);
   const successes = byEnd.filter((r) => r.ok).map((r) => r.endMs);
   let longestGapMs = 0;
   let gapStart = marks.injectedAt;

@@ -89,6 +89,11 @@ describe('analyzeFault at the end of the load', () => {
     expect(impact.longestGapMs).toBe(100);
   });
 
+  it('reads a long run: more samples than a function call takes as arguments', () => {
+    const long = Array.from({ length: 300_000 }, (_, i) => request(i + 1));
+    expect(analyzeFault(long, marks).longestGapMs).toBe(1);
+  });
+
   it('counts a stack that never answers again as a gap until the last request was sent', () => {
     const impact = analyzeFault([...steady, request(1300, false), request(2500, false, 503, 10), request(3000, false)], marks);
     expect(impact.longestGapMs).toBe(3000 - 10 - 1100);
