@@ -51,19 +51,8 @@ export function request<T = unknown>(
   );
 }
 
-/** A logged-in session: the Cookie header value ("sessionid=...") and the user's id. */
-export interface Session {
-  cookie: string;
-  userId: number;
-}
-
 /** Logs in and returns the Cookie header value that carries the session ("sessionid=..."). */
 export async function login(baseUrl: string, user: Credentials): Promise<string> {
-  return (await loginSession(baseUrl, user)).cookie;
-}
-
-/** Logs in and returns the session cookie and the user's id. */
-export async function loginSession(baseUrl: string, user: Credentials): Promise<Session> {
   const { res, body } = await withDeadline(REQUEST_TIMEOUT_MS, async (signal) => {
     const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
       method: 'POST',
@@ -81,7 +70,7 @@ export async function loginSession(baseUrl: string, user: Credentials): Promise<
   }
   const userId = (JSON.parse(body) as { user?: { id?: number } }).user?.id;
   if (typeof userId !== 'number') throw new Error(`POST /api/v1/auth/login as ${user.email}: no user id in ${body.slice(0, 200)}`);
-  return { cookie: session.split(';')[0] ?? session, userId };
+  return session.split(';')[0] ?? session;
 }
 
 export interface RecipePage {

@@ -21,8 +21,8 @@ export {
   SWARM_SERVICE_LABEL,
 } from './docker.js';
 export type { ContainerDetails, ContainerStats, ContainerSummary, CpuStats, MemoryStats } from './docker.js';
-export { PAGE_SIZE, demoUser, demoUserSeededWith, listRecipes, login, loginSession, request } from './api.js';
-export type { Credentials, RecipePage, Reply, Session } from './api.js';
+export { PAGE_SIZE, demoUser, demoUserSeededWith, listRecipes, login, request } from './api.js';
+export type { Credentials, RecipePage, Reply } from './api.js';
 export {
   CONVERGE_TIMEOUT_MS,
   DEFAULT_APP_IMAGE,
