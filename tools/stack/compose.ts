@@ -1,4 +1,5 @@
 import type { WriteStream } from 'node:fs';
+import { waitForSettledService } from './docker.js';
 import { runCommand, tail } from './processes.js';
 
 /** Compose service that runs the API; `--scale` applies to it. */
@@ -10,6 +11,8 @@ export type ComposeCli = readonly [string, ...string[]];
 // Building the API image from scratch takes minutes on a 2-core machine; anything else compose does takes seconds.
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 const COMMAND_TIMEOUT_MS = 5 * 60_000;
+// A restarted replica passes its first health check within one interval (5 s in compose.yaml); a minute is ample.
+const SETTLE_TIMEOUT_MS = 60_000;
 
 /** "docker compose" (v2 plugin) when it answers, else "docker-compose" (v1, or a standalone v2 binary). */
 export async function detectComposeCli(): Promise<ComposeCli> {
@@ -88,8 +91,12 @@ export class ComposeProject {
     await this.run(this.upArgs(replicas, true), { timeoutMs: BUILD_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) });
   }
 
-  /** Sets the number of API replicas the way an operator would, leaving every other container as it is. */
+  /**
+   * Sets the number of API replicas the way an operator would, leaving every other container as it is; first waits
+   * for replicas being restarted after a crash to pass their health check (waitForSettledService).
+   */
   async scale(replicas: number, signal?: AbortSignal): Promise<void> {
+    await waitForSettledService(this.name, APP_SERVICE, SETTLE_TIMEOUT_MS);
     await this.run(this.upArgs(replicas, false), signal === undefined ? {} : { signal });
   }
 

@@ -225,3 +225,34 @@ export async function serviceNetwork(project: string, service: string): Promise<
   if (networks.length !== 1 || networks[0] === undefined) throw new Error(`the ${service} container is not on exactly one network`);
   return networks[0];
 }
+
+/**
+ * What keeps a service's containers from being settled: one restarting, or running with a health check that has not
+ * passed yet (starting) or has failed (unhealthy); empty when every running container is healthy. Stopped ones do
+ * not count: `compose up` starts them.
+ */
+export function unsettledContainers(containers: readonly Pick<ContainerDetails, 'Name' | 'State'>[]): string[] {
+  return containers.flatMap((container) => {
+    const name = container.Name.replace(/^\//, '');
+    if (container.State.Restarting) return [`${name} restarting`];
+    const health = container.State.Health?.Status;
+    if (container.State.Running && health !== undefined && health !== 'healthy') return [`${name} ${health}`];
+    return [];
+  });
+}
+
+/**
+ * Waits until the service's containers are settled (unsettledContainers); throws after `timeoutMs`. A replica that
+ * died and is being restarted by its restart policy is unhealthy for a few seconds, and `compose up` refuses to start
+ * anything that depends on a service in that state.
+ */
+export async function waitForSettledService(project: string, service: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const containers = await projectContainers(project, { service, all: true });
+    const unsettled = unsettledContainers(await Promise.all(containers.map((container) => inspectContainer(container.Id))));
+    if (unsettled.length === 0) return;
+    if (Date.now() >= deadline) throw new Error(`${service} of ${project} did not settle within ${timeoutMs / 1000} s: ${unsettled.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
