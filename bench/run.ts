@@ -22,12 +22,14 @@ import {
   pinnedK6Image,
   projectContainers,
   projectPublishingPort,
+  temporarySecrets,
   waitForRouting,
   type ComposeCli,
   type Fault,
   type FaultMarks,
   type K6Run,
   type K6Runner,
+  type TemporarySecrets,
 } from '../tools/stack/index.js';
 import { measureCeiling } from './ceiling.js';
 import { USAGE, UsageError, formatDuration, parseBenchArgs } from './cli-options.js';
@@ -68,6 +70,8 @@ interface Bench {
   outDir?: string;
   /** The stack the bench brought up (and takes down); undefined with --use-running. */
   stack?: ComposeProject;
+  /** The secret files of the stack the bench brought up, removed with it. */
+  secrets?: TemporarySecrets;
   composeLog?: WriteStream;
   k6?: K6Runner;
   preflight: PreflightCheck[];
@@ -119,12 +123,14 @@ async function prepare(bench: Bench): Promise<void> {
   progress.step(`results go to ${relative(process.cwd(), outDir) || '.'}`);
   if (!options.useRunning && bench.compose !== null) {
     bench.composeLog = createWriteStream(join(outDir, 'compose.log'));
+    // The stack's secret files: the seed's demo password is the one k6 logs in with, the others random.
+    bench.secrets = await temporarySecrets(bench.project, { seed_password: demoUser().password });
     bench.stack = new ComposeProject({
       cli: bench.compose,
       name: bench.project,
       cwd: REPO_ROOT,
-      // compose.yaml publishes HAProxy on 127.0.0.1:${HAPROXY_PORT}; the seed's demo password is the one k6 logs in with.
-      env: { HAPROXY_PORT: String(options.port), SEED_PASSWORD: demoUser().password },
+      // compose.yaml publishes HAProxy on 127.0.0.1:${HAPROXY_PORT} and reads the passwords from SECRETS_DIR.
+      env: { HAPROXY_PORT: String(options.port), SECRETS_DIR: bench.secrets.dir },
       log: bench.composeLog,
     });
   }
@@ -454,6 +460,7 @@ async function main(argv: string[]): Promise<number> {
       bench.progress.step(`taking the stack down: ${bench.stack.describe(ComposeProject.DOWN_ARGS)}`);
       await bench.stack.down().catch((error: unknown) => process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`));
     }
+    await bench.secrets?.remove();
     if (bench.composeLog !== undefined) await closeStream(bench.composeLog);
   }
 }

@@ -8,7 +8,9 @@ import {
   detectComposeCli,
   parseComposeCli,
   projectLeftovers,
+  temporarySecrets,
   waitForRouting,
+  type TemporarySecrets,
 } from '../tools/stack/index.js';
 import type { StackInfo } from './support/stack.js';
 
@@ -32,8 +34,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Fresh passwords and a free port for a new project, so the run never touches a stack started by hand. */
-async function describeStack(): Promise<StackInfo> {
+/**
+ * Fresh passwords (as the project's secret files) and a free port for a new project, so the run never touches a stack
+ * started by hand.
+ */
+async function describeStack(): Promise<{ info: StackInfo; secrets: TemporarySecrets }> {
   // E2E_COMPOSE picks the compose command ("docker compose" or "docker-compose"); by default v2 when present.
   const cli = process.env.E2E_COMPOSE ? parseComposeCli(process.env.E2E_COMPOSE) : await detectComposeCli();
   const port = await freePort();
@@ -41,18 +46,22 @@ async function describeStack(): Promise<StackInfo> {
   const db = { user: 'recipes', password: `db-${secret}`, name: 'recipes' };
   const stats = { user: 'stats', password: `stats-${secret}` };
   const demo = demoUserSeededWith(`demo-${secret}`);
-  return {
+  const project = `recipes-e2e-${randomBytes(4).toString('hex')}`;
+  const secrets = await temporarySecrets(project, {
+    db_password: db.password,
+    seed_password: demo.password,
+    haproxy_stats_password: stats.password,
+  });
+  const info: StackInfo = {
     cli,
     cwd: ROOT,
-    project: `recipes-e2e-${randomBytes(4).toString('hex')}`,
+    project,
     env: {
       HAPROXY_PORT: String(port),
       HAPROXY_STATS_USER: stats.user,
-      HAPROXY_STATS_PASSWORD: stats.password,
       POSTGRES_USER: db.user,
-      POSTGRES_PASSWORD: db.password,
       POSTGRES_DB: db.name,
-      SEED_PASSWORD: demo.password,
+      SECRETS_DIR: secrets.dir,
     },
     baseUrl: `http://127.0.0.1:${port}`,
     replicas: REPLICAS,
@@ -60,15 +69,17 @@ async function describeStack(): Promise<StackInfo> {
     stats,
     demo,
   };
+  return { info, secrets };
 }
 
 /** Builds the API image, brings the stack up once for every e2e file, and takes it down (volumes too) at the end. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const info = await describeStack();
+  const { info, secrets } = await describeStack();
   const compose = new ComposeProject({ cli: info.cli, name: info.project, cwd: info.cwd, env: info.env });
   const down = async (): Promise<void> => {
-    // Runs after failures too: nothing of the project (containers, network, data volume) may outlive the suite.
-    await compose.down();
+    // Runs after failures too: nothing of the project (containers, networks, data volume, secret files) may outlive
+    // the suite.
+    await compose.down().finally(() => secrets.remove());
     const left = await projectLeftovers(info.project);
     if (left.length > 0) throw new Error(`compose project ${info.project} left behind: ${left.join('; ')}`);
   };

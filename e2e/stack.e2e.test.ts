@@ -13,6 +13,8 @@ import {
 import { backgroundTraffic, sampleServedBy } from './support/api.js';
 import { pgbouncerShow, postgresQuery } from './support/database.js';
 import { backendRows, readHaproxyStats } from './support/haproxy-stats.js';
+import { reachFrom } from './support/network.js';
+import { environmentsHolding } from './support/secrets.js';
 import { runningStack } from './support/stack.js';
 
 // The whole stack from compose.yaml (brought up by e2e/global-setup.ts), reached only through HAProxy's port.
@@ -182,5 +184,33 @@ describe('replicas behind HAProxy', () => {
       expect(server.sessionsLimit).toBe(MAXCONN);
       expect(server.sessionsMax).toBeLessThanOrEqual(MAXCONN);
     }
+  });
+});
+
+describe('networks and secrets', () => {
+  test('HAProxy can neither resolve nor connect to PgBouncer or Postgres; it reaches the API, and the API reaches PgBouncer', async () => {
+    const haproxy = (await serviceContainer(stack.project, 'haproxy')).Id;
+    const [app] = await projectContainers(stack.project, { service: 'app' });
+    // The probe works from HAProxy's container: the API, on the network they share, answers by name.
+    expect(await reachFrom(haproxy, 'app', 3000)).toEqual({ resolves: true, connects: true });
+    for (const [service, port] of [['pgbouncer', 6432], ['postgres', 5432]] as const) {
+      const address = await containerAddress((await serviceContainer(stack.project, service)).Id, 'data');
+      expect(await reachFrom(haproxy, service, port), `${service} by name`).toEqual({ resolves: false, connects: false });
+      expect((await reachFrom(haproxy, address, port)).connects, `${service} at ${address}`).toBe(false);
+      // ...while the API, on both networks, reaches either by name and by address.
+      expect(await reachFrom(app?.Id ?? '', service, port), `${service} from the API`).toEqual({ resolves: true, connects: true });
+      expect((await reachFrom(app?.Id ?? '', address, port)).connects, `${service} at ${address} from the API`).toBe(true);
+    }
+  });
+
+  test('no password is in any container environment: they are secret files under /run/secrets', async () => {
+    const { db, stats, demo } = stack;
+    expect(await environmentsHolding(stack.project, [db.password, stats.password, demo.password])).toEqual([]);
+    // The passwords did reach the tiers: Postgres was initialised with the file's, the seed and the stats page too.
+    const postgres = await inspectContainer((await serviceContainer(stack.project, 'postgres')).Id);
+    expect(postgres.Config.Env).toContain('POSTGRES_PASSWORD_FILE=/run/secrets/db_password');
+    expect((await login(stack.baseUrl, demo)).length).toBeGreaterThan(0);
+    expect(backendRows(await readHaproxyStats(stack.baseUrl, stats.user, stats.password), 'app').servers.length).toBeGreaterThan(0);
+    await expect(readHaproxyStats(stack.baseUrl, stats.user, `${stats.password}-wrong`)).rejects.toThrow(/401/);
   });
 });

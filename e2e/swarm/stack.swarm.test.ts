@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   CONVERGE_TIMEOUT_MS,
   DEFAULT_APP_IMAGE,
+  SECRET_NAMES,
   SwarmStack,
   choosePostgresNode,
   demoUserSeededWith,
@@ -31,6 +32,8 @@ import {
 } from '../../tools/stack/index.js';
 import { backgroundTraffic } from '../support/api.js';
 import { backendRows, readHaproxyStats } from '../support/haproxy-stats.js';
+import { reachFrom } from '../support/network.js';
+import { environmentsHolding } from '../support/secrets.js';
 
 // deploy/swarm/stack.yaml on a single-node swarm, reached only through HAProxy's published port on 127.0.0.1. The
 // engine is left as it was found: a swarm this suite initialised is left again, even when a test fails.
@@ -181,10 +184,18 @@ describe('the stack on a single-node swarm', () => {
   });
 
   test('no password is in any container environment: they are Swarm secrets under /run/secrets', async () => {
-    const secretValues = await Promise.all(['db_password', 'seed_password', 'haproxy_stats_password'].map((name) => readFile(join(secretsDir, name), 'utf8')));
-    const containers = await projectContainers(STACK, { all: true });
-    const environments = await Promise.all(containers.map(async (c) => (await inspectContainer(c.Id)).Config.Env ?? []));
-    expect(environments.flat().filter((entry) => secretValues.some((value) => entry.includes(value)))).toEqual([]);
+    const secretValues = await Promise.all(SECRET_NAMES.map((name) => readFile(join(secretsDir, name), 'utf8')));
+    expect(await environmentsHolding(STACK, secretValues)).toEqual([]);
+  });
+
+  test('HAProxy can neither resolve nor connect to PgBouncer or Postgres; the API reaches both', async () => {
+    const [haproxy] = await projectContainers(STACK, { service: 'haproxy' });
+    const [app] = await projectContainers(STACK, { service: 'app' });
+    expect(await reachFrom(haproxy?.Id ?? '', 'tasks.app', 3000)).toEqual({ resolves: true, connects: true });
+    for (const [service, port] of [['pgbouncer', 6432], ['postgres', 5432]] as const) {
+      expect(await reachFrom(haproxy?.Id ?? '', service, port), service).toEqual({ resolves: false, connects: false });
+      expect(await reachFrom(app?.Id ?? '', service, port), `${service} from the API`).toEqual({ resolves: true, connects: true });
+    }
   });
 
   test("the bench's discovery finds the stack by its port and names its tiers", async () => {

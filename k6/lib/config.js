@@ -41,11 +41,21 @@ export function envDuration(name, fallback) {
   return raw;
 }
 
+/**
+ * The demo user's password: PASSWORD, else the file PASSWORD_FILE names (compose.yaml's k6 service mounts the seed's
+ * secret there), else the seed's default.
+ * @returns {string}
+ */
+function password() {
+  const file = envString('PASSWORD_FILE', '');
+  return envString('PASSWORD', file === '' ? DEFAULT_DEMO_PASSWORD : open(file).trim());
+}
+
 /** Where the stack is and who logs in: the same defaults as the compose stack and the seed data. */
 export const target = {
   baseUrl: envString('BASE_URL', 'http://localhost:8080').replace(/\/+$/, ''),
   email: envString('EMAIL', DEMO_EMAIL),
-  password: envString('PASSWORD', DEFAULT_DEMO_PASSWORD),
+  password: password(),
 };
 
 // p(99) latency bound in ms for every script's threshold (P99_MS overrides it). On a 2-core machine one replica serves

@@ -4,7 +4,7 @@
 /** The user `npm run db:seed` creates in the demo team. */
 export const DEMO_EMAIL = 'demo@example.com';
 
-/** The seed's password when SEED_PASSWORD is not set (compose.yaml passes SEED_PASSWORD on to the seed). */
+/** The seed's password when SEED_PASSWORD is not set (compose.yaml's development secret dev-secrets/seed_password). */
 export const DEFAULT_DEMO_PASSWORD = 'demo-password';
 
 /** Recipes per list page when no `limit` is given (the API's default page size). */

@@ -111,11 +111,18 @@ export function inspectContainer(id: string): Promise<ContainerDetails> {
   return docker().getContainer(id).inspect();
 }
 
-/** The container's address on its (single) compose network. */
-export async function containerAddress(id: string): Promise<string> {
-  const networks = Object.values((await inspectContainer(id)).NetworkSettings.Networks);
-  const address = networks[0]?.IPAddress;
-  if (networks.length !== 1 || !address) throw new Error(`container ${id} is not on exactly one network`);
+/**
+ * The container's address on `network`, named as in compose.yaml ("data": the project's network `<project>_data`) or
+ * in full; without one, on the container's only network (PgBouncer and Postgres are on `data` alone, HAProxy on `edge`).
+ */
+export async function containerAddress(id: string, network?: string): Promise<string> {
+  const attached = Object.entries((await inspectContainer(id)).NetworkSettings.Networks);
+  const matching = network === undefined ? attached : attached.filter(([name]) => name === network || name.endsWith(`_${network}`));
+  const address = matching[0]?.[1].IPAddress;
+  if (matching.length !== 1 || !address) {
+    const names = attached.map(([name]) => name).join(', ');
+    throw new Error(`container ${id.slice(0, 12)} is on ${names || 'no network'}: no single ${network ?? 'network'} to take an address from`);
+  }
   return address;
 }
 
@@ -218,7 +225,7 @@ export async function runOneOff(options: OneOffContainer): Promise<number> {
   }
 }
 
-/** The network a compose service's container is attached to (its project's network). */
+/** The one network a compose service's container is attached to (HAProxy's: `edge`, where the API answers too). */
 export async function serviceNetwork(project: string, service: string): Promise<string> {
   const { Id } = await serviceContainer(project, service);
   const networks = Object.keys((await inspectContainer(Id)).NetworkSettings.Networks);

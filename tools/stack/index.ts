@@ -37,9 +37,10 @@ export {
   leaveSwarm,
   leaveSwarmIfInitialisedHere,
   swarmActive,
-  writeSecrets,
 } from './swarm.js';
-export type { Announce, SecretValues } from './swarm.js';
+export type { Announce } from './swarm.js';
+export { DEVELOPMENT_SECRETS_DIR, SECRET_NAMES, temporarySecrets, writeSecrets } from './secrets.js';
+export type { SecretName, SecretValues, TemporarySecrets } from './secrets.js';
 export { withDeadline } from './deadline.js';
 export { waitForRouting } from './routing.js';
 export type { Routing } from './routing.js';

@@ -1,5 +1,5 @@
 // Runs the kit's k6 scripts against a stack: with a k6 binary on this machine, or else in the k6 image that
-// compose.yaml pins (its `k6` service), as a one-off container on the stack's network.
+// compose.yaml pins (its `k6` service), as a one-off container on HAProxy's network.
 import { createWriteStream } from 'node:fs';
 import { access, constants, readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
@@ -142,7 +142,8 @@ export async function binaryK6(k6Path: string, baseUrl: string): Promise<K6Runne
 }
 
 /**
- * k6 from `image` in a one-off container on the compose project's network, sending to HAProxy by service name.
+ * k6 from `image` in a one-off container on HAProxy's network (edge, which the data tier is not on), sending to
+ * HAProxy by service name.
  * The container counts as the project's `k6` service, so the bench's resource sampling includes it.
  */
 export async function imageK6(image: string, project: string): Promise<K6Runner> {

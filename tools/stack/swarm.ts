@@ -1,11 +1,10 @@
 // The stack on Docker Swarm (deploy/swarm/stack.yaml): joining a swarm, deploying with the migrate job first,
 // scaling, a rolling image update, removing, leaving. What an operator would type runs through the docker CLI
 // (stacks have no Engine API, and what runs reads like the README); state is read through the one Docker client.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_DEMO_PASSWORD } from '../../k6/lib/demo.js';
 import { APP_SERVICE } from './compose.js';
 import { STACK_NAMESPACE_LABEL, docker, projectContainers } from './docker.js';
 import { runCommand, tail } from './processes.js';
@@ -40,13 +39,6 @@ const CONFIG_FILES: Record<string, string> = {
   PGBOUNCER_INI_DIGEST: 'pgbouncer/pgbouncer.ini',
   PGBOUNCER_ENTRYPOINT_DIGEST: 'pgbouncer/entrypoint.sh',
 };
-
-/** The secrets of the stack: file name under SECRETS_DIR -> value. */
-export interface SecretValues {
-  db_password: string;
-  seed_password: string;
-  haproxy_stats_password: string;
-}
 
 // The subsets of the Engine API's task and node objects read here (dockerode types them as any).
 interface SwarmTask {
@@ -140,32 +132,6 @@ export async function leaveSwarmIfInitialisedHere(announce?: Announce): Promise<
   if ((await docker().listServices()).length > 0) return false;
   await leaveSwarm(announce);
   return true;
-}
-
-/**
- * Writes the secret files swarm:up deploys from (mode 0600), keeping files already there: Swarm secrets cannot
- * change once created. A value given that differs from its file is refused rather than silently ignored.
- */
-export async function writeSecrets(dir: string, given: Partial<SecretValues> = {}): Promise<SecretValues> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Hex: the database password goes into a URL unescaped (stack.yaml builds DATABASE_URL in a shell).
-  const defaults: SecretValues = {
-    db_password: randomBytes(24).toString('hex'),
-    seed_password: DEFAULT_DEMO_PASSWORD,
-    haproxy_stats_password: randomBytes(12).toString('hex'),
-  };
-  const values = { ...defaults };
-  for (const name of Object.keys(defaults) as Array<keyof SecretValues>) {
-    const file = join(dir, name);
-    const existing = await readFile(file, 'utf8').catch(() => undefined);
-    const wanted = given[name];
-    if (existing !== undefined && wanted !== undefined && wanted !== existing) {
-      throw new Error(`${file} holds another ${name}: Swarm secrets cannot change once deployed (see README, "Docker Swarm")`);
-    }
-    values[name] = existing ?? wanted ?? defaults[name];
-    if (existing === undefined) await writeFile(file, values[name], { mode: 0o600 });
-  }
-  return values;
 }
 
 /** The API image exists locally; builds it from the Dockerfile when it is the kit's own tag and missing. */

@@ -54,6 +54,10 @@ export interface ComposeService {
   /** An empty `${VAR:-}` reads as null. */
   environment?: Record<string, string | null>;
   volumes?: string[];
+  /** compose.yaml lists names; the rendered stack maps each name to its settings. */
+  networks?: string[] | Record<string, unknown>;
+  /** Names (short syntax) or `{ source, ... }` (long syntax). */
+  secrets?: Array<string | { source: string }>;
   expose?: string[];
   stop_grace_period?: string;
   healthcheck?: { test: string[]; interval: string; timeout: string; retries: number };
@@ -62,7 +66,33 @@ export interface ComposeService {
 /** compose.yaml's services, with every `${VAR:-default}` replaced by its default, as `docker compose` with no .env. */
 export function composeServices(): Record<string, ComposeService> {
   const text = readRepoFile('compose.yaml').replace(/\$\{\w+(?::?-([^}]*))?\}/g, (_, fallback?: string) => fallback ?? '');
-  return (parse(text) as { services: Record<string, ComposeService> }).services;
+  return (parse(text, { merge: true }) as { services: Record<string, ComposeService> }).services;
+}
+
+/** compose.yaml's top-level networks and secrets, defaults filled in as in composeServices. */
+export function composeTopLevel(): { networks: Record<string, unknown>; secrets: Record<string, { file: string }> } {
+  const text = readRepoFile('compose.yaml').replace(/\$\{\w+(?::?-([^}]*))?\}/g, (_, fallback?: string) => fallback ?? '');
+  const { networks, secrets } = parse(text, { merge: true }) as { networks?: Record<string, unknown>; secrets?: Record<string, { file: string }> };
+  return { networks: networks ?? {}, secrets: secrets ?? {} };
+}
+
+/** The networks a service is on, by name, sorted. */
+export function serviceNetworks(service: ComposeService): string[] {
+  const networks = service.networks ?? [];
+  return (Array.isArray(networks) ? [...networks] : Object.keys(networks)).sort();
+}
+
+/**
+ * How a service of compose.yaml or stack.yaml could leak a password: a variable that holds one (a name ending in
+ * PASSWORD, a SCRAM secret, a DATABASE_URL), or a /run/secrets file its command or environment reads that it does not
+ * mount. Empty when every password reaches it as a secret file.
+ */
+export function passwordLeaks(service: ComposeService): string[] {
+  const variables = Object.keys(service.environment ?? {}).filter((name) => /PASSWORD$|SCRAM|DATABASE_URL/.test(name));
+  const mounted = (service.secrets ?? []).map((secret) => `/run/secrets/${typeof secret === 'string' ? secret : secret.source}`);
+  const readsText = `${(service.command ?? []).join(' ')} ${Object.values(service.environment ?? {}).join(' ')}`;
+  const unmounted = [...readsText.matchAll(/\/run\/secrets\/\w+/g)].map((m) => m[0]).filter((path) => !mounted.includes(path));
+  return [...variables.map((name) => `variable ${name}`), ...unmounted.map((path) => `reads ${path} without mounting it`)];
 }
 
 /** A compose healthcheck's shell command as a shell would run it (`CMD-SHELL`, `$$` unescaped). */
