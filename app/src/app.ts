@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { LoginLimits } from './auth/login-limits.js';
-import { authRoutes } from './auth/routes.js';
+import { AUTH_BASE, authRoutes } from './auth/routes.js';
 import type { Config } from './config.js';
 import { clientAborted } from './connection.js';
 import { isDatabaseUnavailable, type Sql } from './db/client.js';
@@ -13,7 +13,9 @@ import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { Problem, badRequest, incompleteRequest, internalError, notFound, problemResponse, serviceUnavailable } from './problem.js';
-import { recipeRoutes } from './recipes/routes.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { metrics as metricsOperation, openApiDocument } from './operations.js';
+import { RECIPES_BASE, recipeRoutes } from './recipes/routes.js';
 import { commonHeaders } from './response-headers.js';
 import { sameOriginWrites } from './same-origin.js';
 
@@ -135,12 +137,15 @@ export function createApp({ sql, config, logger, servedBy = hostname(), processM
   app.use('/api/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   app.route('/', healthRoutes(sql, lifecycle));
-  app.get('/metrics', async (c) => {
+  app.on(metricsOperation.method, metricsOperation.path, async (c) => {
     c.header('Content-Type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });
-  app.route('/api/v1/auth', authRoutes(sql, config, new LoginLimits(config)));
-  app.route('/api/v1/recipes', recipeRoutes(sql));
+  app.route(AUTH_BASE, authRoutes(sql, config, new LoginLimits(config)));
+  app.route(RECIPES_BASE, recipeRoutes(sql));
+  // Built once: the document changes only with the code.
+  const document = JSON.stringify(buildOpenApiDocument());
+  app.on(openApiDocument.method, openApiDocument.path, (c) => c.body(document, 200, { 'Content-Type': 'application/json' }));
 
   app.notFound((c) => problemResponse(c, notFound(`No route for ${c.req.method} ${c.req.path}.`)));
   app.onError(toResponse);

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -79,6 +80,16 @@ export function internalError(): Problem {
 export function serviceUnavailable(detail: string, retryAfterSeconds?: number): Problem {
   return new Problem(503, 'Service unavailable', detail, undefined, retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) });
 }
+
+/** The body problemJson writes, for the OpenAPI document. `instance` is missing on the server's own answers. */
+export const problemBody = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int().min(400).max(599),
+  detail: z.string(),
+  instance: z.string().optional(),
+  invalid_params: z.array(z.object({ name: z.string(), reason: z.string() })).optional(),
+});
 
 /** The problem as its JSON body: the only place that formats errors, for the app and for the server's own answers. */
 export function problemJson(problem: Problem, instance?: string): string {

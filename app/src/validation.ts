@@ -2,13 +2,19 @@ import type { Context, Env, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { badRequest, unsupportedMediaType } from './problem.js';
 
-type Target = 'json' | 'query' | 'param';
+/** The schemas of an operation's input (operations.ts). */
+interface InputSchemas {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+}
 
-/** What `c.req.valid(target)` returns after the middleware ran: the schema's output. */
-type Validated<T extends Target, S extends z.ZodType> = {
-  in: { [K in T]: z.input<S> };
-  out: { [K in T]: z.output<S> };
-};
+type Side<O extends InputSchemas, Io extends 'in' | 'out'> = (O extends { params: infer S extends z.ZodType } ? { param: Io extends 'in' ? z.input<S> : z.output<S> } : object) &
+  (O extends { query: infer S extends z.ZodType } ? { query: Io extends 'in' ? z.input<S> : z.output<S> } : object) &
+  (O extends { body: infer S extends z.ZodType } ? { json: Io extends 'in' ? z.input<S> : z.output<S> } : object);
+
+/** What `c.req.valid('param' | 'query' | 'json')` returns after the middleware ran: the schemas' output. */
+type Validated<O extends InputSchemas> = { in: Side<O, 'in'>; out: Side<O, 'out'> };
 
 /** Parses input with a zod schema, throwing a 400 problem that names each invalid field. */
 function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix?: string): z.output<S> {
@@ -44,30 +50,22 @@ async function readJsonBody(c: Context): Promise<unknown> {
   }
 }
 
-// Not hono/validator: its json target hands over `{}` for a non-JSON content type and answers bad JSON with its own 400.
-function validate<T extends Target, S extends z.ZodType>(
-  target: T,
-  schema: S,
-  read: (c: Context) => unknown,
-  prefix?: string,
-): MiddlewareHandler<Env, string, Validated<T, S>> {
+/**
+ * Validates a request against its operation's schemas: path parameters, then the query string (the first value of a
+ * repeated key, fields reported as `query.<name>`), then the JSON body. The handler reads each with `c.req.valid()`.
+ * Not hono/validator: its json target hands over `{}` for a non-JSON content type and answers bad JSON with its own 400.
+ */
+export function validated<O extends InputSchemas>(operation: O): MiddlewareHandler<Env, string, Validated<O>> {
   return async (c, next) => {
-    c.req.addValidatedData(target, parseInput(schema, await read(c), prefix) as object);
+    if (operation.params) c.req.addValidatedData('param', parseInput(operation.params, c.req.param()) as object);
+    if (operation.query) c.req.addValidatedData('query', parseInput(operation.query, c.req.query(), 'query') as object);
+    if (operation.body) c.req.addValidatedData('json', parseInput(operation.body, await readJsonBody(c)) as object);
     await next();
   };
 }
 
-/** Validates the JSON body; the handler reads it with `c.req.valid('json')`. */
-export function validJson<S extends z.ZodType>(schema: S) {
-  return validate('json', schema, readJsonBody);
-}
-
-/** Validates the query string (the first value of a repeated key), reporting fields as `query.<name>`. */
-export function validQuery<S extends z.ZodType>(schema: S) {
-  return validate('query', schema, (c) => c.req.query(), 'query');
-}
-
-/** Validates the path parameters. */
-export function validParams<S extends z.ZodType>(schema: S) {
-  return validate('param', schema, (c) => c.req.param());
+/** An operation's path as a router mounted at `base` registers it: `/api/v1/recipes/{id}` under the recipes is `/:id`. */
+export function pathUnder(base: string, operation: { path: string }): string {
+  if (!operation.path.startsWith(base)) throw new Error(`${operation.path} is not under ${base}`);
+  return operation.path.slice(base.length).replace(/\{(\w+)\}/g, ':$1') || '/';
 }

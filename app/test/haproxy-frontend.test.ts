@@ -110,7 +110,7 @@ describe.skipIf(!command)(command ? "HAProxy's public frontend" : "HAProxy's pub
     },
   );
 
-  it.each(['/healthz', '/api/v1/recipes', '/api/v1/auth/login'])('passes %s on to the replicas (503 problem: none here)', async (target) => {
+  it.each(['/healthz', '/api/v1/recipes', '/api/v1/auth/login', '/api/v1/openapi.json'])('passes %s on to the replicas (503 problem: none here)', async (target) => {
     expectProblem(await get(target), 503);
   });
 

@@ -1,25 +1,25 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { z } from 'zod';
 import type { Config } from '../config.js';
 import { clientAddress } from '../connection.js';
 import type { Sql } from '../db/client.js';
+import * as operations from '../operations.js';
 import { unauthorized } from '../problem.js';
-import { validJson } from '../validation.js';
+import { pathUnder, validated } from '../validation.js';
 import type { LoginLimits } from './login-limits.js';
 import { decoyPasswordHash, verifyPassword } from './passwords.js';
 import { SESSION_COOKIE, isWellFormedToken } from './session-token.js';
 import { createSession, deleteSession, findLoginUser } from './sessions.js';
 
-const loginBody = z.object({
-  email: z.string().trim().min(3).max(254).pipe(z.email()),
-  password: z.string().min(1).max(1024),
-});
+/** Where the auth routes are mounted (app.ts). */
+export const AUTH_BASE = '/api/v1/auth';
 
-/** POST /login and POST /logout. */
+const { login, logout } = operations;
+
+/** POST /login and POST /logout; methods, paths and the body's schema from their operations (operations.ts). */
 export function authRoutes(sql: Sql, config: Pick<Config, 'sessionTtlSeconds' | 'cookieSecure'>, limits: LoginLimits) {
   return new Hono()
-    .post('/login', validJson(loginBody), async (c) => {
+    .on(login.method, pathUnder(AUTH_BASE, login), validated(login), async (c) => {
       const { email, password } = c.req.valid('json');
       limits.admit(clientAddress(c), email);
       const user = await findLoginUser(sql, email);
@@ -38,7 +38,7 @@ export function authRoutes(sql: Sql, config: Pick<Config, 'sessionTtlSeconds' | 
       });
       return c.json({ user: { id: user.id, email: user.email, name: user.name } });
     })
-    .post('/logout', async (c) => {
+    .on(logout.method, pathUnder(AUTH_BASE, logout), async (c) => {
       const token = getCookie(c, SESSION_COOKIE);
       if (token !== undefined && isWellFormedToken(token)) await deleteSession(sql, token);
       deleteCookie(c, SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'Lax', secure: config.cookieSecure });

@@ -18,8 +18,9 @@ export const listQuery = z.object({
     .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`)
     .transform(Number)
     .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE))
-    .default(MAX_PAGE_SIZE),
-  cursor: z.string().optional(),
+    .default(MAX_PAGE_SIZE)
+    .describe(`recipes per page, 1 to ${MAX_PAGE_SIZE} (default ${MAX_PAGE_SIZE})`),
+  cursor: z.string().optional().describe("the previous page's next_cursor, as it came"),
 });
 
 export const recipePath = z.object({
@@ -74,3 +75,34 @@ export const updateRecipeBody = z
 export type CreateRecipe = z.output<typeof createRecipeBody>;
 export type UpdateRecipe = z.output<typeof updateRecipeBody>;
 export type Ingredient = z.output<typeof ingredient>;
+
+// The answers, as the OpenAPI document describes them (app/src/operations.ts); nothing parses them at run time.
+
+/** A timestamp as Date#toJSON writes it (UTC, milliseconds). */
+const timestamp = z.iso.datetime();
+
+/** A recipe of a list page: its own columns, without ingredients or steps. */
+export const recipeSummary = z.object({
+  id: z.number().int().positive(),
+  team_id: z.number().int().positive(),
+  name: z.string(),
+  author: z.string().nullable(),
+  source: z.string().nullable(),
+  servings: z.number().int(),
+  time: z.number().int().nullable().describe('minutes'),
+  tags: z.array(z.string()),
+  created: timestamp,
+  modified: timestamp,
+});
+
+/** A recipe with its ingredients and steps, in order. */
+export const recipeDetail = recipeSummary.extend({
+  ingredients: z.array(z.object({ position: z.number().int(), name: z.string(), quantity: z.string().nullable() })),
+  steps: z.array(z.object({ position: z.number().int(), text: z.string() })),
+});
+
+/** One page of the list: `next_cursor` asks for the next one, null on the last. */
+export const recipePage = z.object({
+  recipes: z.array(recipeSummary).max(MAX_PAGE_SIZE),
+  next_cursor: z.string().nullable(),
+});
