@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, test } from 'vitest';
 import {
   containerAddress,
@@ -52,6 +53,15 @@ describe('the API through HAProxy', () => {
     expect(second.body.recipes).toHaveLength(100);
     const firstIds = new Set(first.body.recipes.map((r) => r.id));
     expect(second.body.recipes.filter((r) => firstIds.has(r.id))).toEqual([]);
+  });
+
+  test('GET /api/v1/openapi.json through HAProxy returns the OpenAPI 3.1 document, which a standard validator accepts', async () => {
+    const reply = await request<{ openapi: string; paths: Record<string, unknown> }>(stack.baseUrl, '/api/v1/openapi.json');
+    expect(reply.status).toBe(200);
+    expect(reply.contentType).toContain('application/json');
+    expect(reply.body.openapi).toBe('3.1.0');
+    expect(Object.keys(reply.body.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/recipes', '/api/v1/recipes/{id}']));
+    expect(await new Validator().validate(reply.body)).toEqual({ valid: true });
   });
 
   test('without a session cookie the recipes are refused with 401 problem+json', async () => {
