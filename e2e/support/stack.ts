@@ -6,7 +6,7 @@ export interface StackInfo {
   cli: ComposeCli;
   cwd: string;
   project: string;
-  /** Variables compose.yaml interpolates (port, passwords), on top of the environment. */
+  /** Variables compose.yaml interpolates (port, user names, the folder of its secret files), on top of the environment. */
   env: Record<string, string>;
   baseUrl: string;
   replicas: number;
