@@ -39,7 +39,7 @@ export {
   swarmActive,
 } from './swarm.js';
 export type { Announce } from './swarm.js';
-export { DEVELOPMENT_SECRETS_DIR, SECRET_NAMES, temporarySecrets, writeSecrets } from './secrets.js';
+export { SECRET_NAMES, temporarySecrets, writeSecrets } from './secrets.js';
 export type { SecretName, SecretValues, TemporarySecrets } from './secrets.js';
 export { withDeadline } from './deadline.js';
 export { waitForRouting } from './routing.js';

@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_DEMO_PASSWORD } from '../../k6/lib/demo.js';
 
 /** The secrets of the stack, by file name under SECRETS_DIR. */
@@ -12,9 +11,6 @@ export const SECRET_NAMES = ['db_password', 'seed_password', 'haproxy_stats_pass
 export type SecretName = (typeof SECRET_NAMES)[number];
 /** The secrets of the stack: file name under SECRETS_DIR -> value. */
 export type SecretValues = Record<SecretName, string>;
-
-/** The development-only secret files compose.yaml reads when SECRETS_DIR is not set (committed, so `up` just works). */
-export const DEVELOPMENT_SECRETS_DIR = fileURLToPath(new URL('../../dev-secrets/', import.meta.url));
 
 // Compose without Swarm bind-mounts each file as it is, owner and mode kept (a secret's uid, gid and mode apply on
 // Swarm only), and the tiers read them as four different non-root users: the files are world-readable, and the
