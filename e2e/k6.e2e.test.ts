@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { binaryK6, docker, findOnPath, imageK6, pinnedK6Image, type K6Runner } from '../tools/stack/index.js';
-import { runningStack } from './support/stack.js';
+import { stackInfo } from './support/stack.js';
 
 // The kit's k6 scripts, each run for a few seconds against the stack with its own checks and thresholds: every k6
 // binary listed in K6_BINARIES (CI lists the oldest and the newest k6 it supports), else the `k6` on PATH, and the
-// k6 image compose.yaml pins, when it is present.
-const stack = runningStack();
+// k6 image compose.yaml pins, in a container on the stack's network, when it is present.
+const stack = stackInfo();
 const SHORT = { durationMs: 5_000, timeoutMs: 2 * 60_000 };
 // Small loads: this proves the scripts and the stack agree, the bench measures.
 const SCRIPTS: Array<{ script: string; env: Record<string, string>; mixed: boolean }> = [
@@ -71,7 +71,7 @@ describe.skipIf(k6Binaries.length === 0)('k6 scripts on every k6 binary given', 
 
 describe.skipIf(!imagePresent)(`k6 scripts in the pinned image (${k6Image})`, () => {
   test('runs every script on the stack network against HAProxy by service name', async () => {
-    const runner = await imageK6(k6Image, stack.project);
+    const runner = await imageK6(k6Image, stack.project, stack.network);
     expect(runner.baseUrl).toBe('http://haproxy:8080');
     await expectScriptsPass(runner, 'image');
   });
