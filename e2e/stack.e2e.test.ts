@@ -1,41 +1,39 @@
 import { randomBytes } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { describe, expect, test } from 'vitest';
-import {
-  containerAddress,
-  inspectContainer,
-  listRecipes,
-  login,
-  projectContainers,
-  request,
-  serviceContainer,
-  waitForRouting,
-} from '../tools/stack/index.js';
+import type { StartedDockerComposeEnvironment } from 'testcontainers';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { APP_SERVICE, inspectContainer, listRecipes, login, request, waitForSettledService } from '../tools/stack/index.js';
 import { backgroundTraffic, sampleServedBy } from './support/api.js';
 import { pgbouncerShow, postgresQuery } from './support/database.js';
 import { backendRows, readHaproxyStats } from './support/haproxy-stats.js';
 import { reachFrom } from './support/network.js';
 import { environmentsHolding } from './support/secrets.js';
-import { runningStack } from './support/stack.js';
+import { appContainers, attachStack, containerName, stackInfo } from './support/stack.js';
 
-// The whole stack from compose.yaml (brought up by e2e/global-setup.ts), reached only through HAProxy's port.
-const stack = runningStack();
+// The whole stack from compose.yaml (brought up by e2e/global-setup.ts), reached only through HAProxy's port; the
+// containers are the ones testcontainers' environment hands out (attachStack), and the global setup takes them down.
+const stack = stackInfo();
 const REPLICAS = stack.replicas;
 // HAProxy's per-replica limit (haproxy/haproxy.cfg: server-template ... maxconn 25).
 const MAXCONN = 25;
-// A rescale is done in seconds; HAProxy then needs 2 checks 1 s apart per new replica.
-const ROUTING_TIMEOUT_MS = 90_000;
+// A replica restarted by its restart policy passes its first health check within one interval (5 s).
+const SETTLE_TIMEOUT_MS = 60_000;
 
-/** Hostnames of the running API containers: what they report in X-Served-By. */
-async function appHostnames(): Promise<Set<string>> {
-  const containers = await projectContainers(stack.project, { service: 'app' });
-  const details = await Promise.all(containers.map((c) => inspectContainer(c.Id)));
-  return new Set(details.map((d) => d.Config.Hostname));
+let environment: StartedDockerComposeEnvironment;
+beforeAll(async () => {
+  environment = await attachStack(stack);
+});
+
+/** Hostnames of the API containers of an environment with `replicas` of them: what they report in X-Served-By. */
+function appHostnames(replicas: number): Set<string> {
+  return new Set(appContainers(environment, replicas).map((container) => container.getHostname()));
 }
 
-/** Waits until HAProxy routes to `replicas` ready replicas, and returns which ones. */
-async function routedTo(replicas: number): Promise<Set<string>> {
-  return new Set((await waitForRouting(stack.baseUrl, replicas, { timeoutMs: ROUTING_TIMEOUT_MS })).servedBy);
+/** Rescales the API to `replicas`; returns once HAProxy routes to every one of them (attachStack's wait strategies). */
+async function scaleTo(replicas: number): Promise<void> {
+  // compose refuses to start anything while a replica that its restart policy is bringing back is not healthy yet.
+  await waitForSettledService(stack.project, APP_SERVICE, SETTLE_TIMEOUT_MS);
+  environment = await attachStack(stack, replicas);
 }
 
 describe('the API through HAProxy', () => {
@@ -75,7 +73,7 @@ describe('the API through HAProxy', () => {
     const { baseUrl, demo, db } = stack;
     const cookie = await login(baseUrl, demo);
     const queries = async () => {
-      const stats = (await pgbouncerShow(stack, 'STATS')).find((row) => row.database === db.name);
+      const stats = (await pgbouncerShow(environment, 'STATS')).find((row) => row.database === db.name);
       return Number(stats?.total_query_count ?? 0);
     };
 
@@ -85,7 +83,7 @@ describe('the API through HAProxy', () => {
     // Each list request runs at least one query through PgBouncer's pool for this database.
     expect((await queries()) - before).toBeGreaterThanOrEqual(requests);
 
-    const pools = await pgbouncerShow(stack, 'POOLS');
+    const pools = await pgbouncerShow(environment, 'POOLS');
     const pool = pools.find((row) => row.database === db.name && row.user === db.user);
     expect(pool, 'PgBouncer pool for the API database').toBeDefined();
     const serverConnections = ['sv_active', 'sv_idle', 'sv_used', 'sv_tested', 'sv_login'].reduce(
@@ -96,9 +94,13 @@ describe('the API through HAProxy', () => {
     expect(serverConnections).toBeLessThanOrEqual(25);
 
     // Every client of the API database that Postgres sees (other than this query itself) is PgBouncer.
-    const pgbouncerAddress = await containerAddress((await serviceContainer(stack.project, 'pgbouncer')).Id);
+    const pgbouncer = environment.getContainer(containerName('pgbouncer'));
+    const postgresNetworks = environment.getContainer(containerName('postgres')).getNetworkNames();
+    const shared = pgbouncer.getNetworkNames().filter((network) => postgresNetworks.includes(network));
+    expect(shared, 'networks PgBouncer and Postgres share').toHaveLength(1);
+    const pgbouncerAddress = pgbouncer.getIpAddress(shared[0] ?? '');
     const clients = await postgresQuery(
-      stack,
+      environment,
       `select distinct host(client_addr) as address from pg_stat_activity
         where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()`,
     );
@@ -135,7 +137,7 @@ describe('the API through HAProxy', () => {
     expect(outcomes.filter((codes) => codes.join() !== '201,200,200,200,204')).toEqual([]);
 
     const [row] = await postgresQuery(
-      stack,
+      environment,
       `select count(*) as kept, count(*) filter (where servings = 2) as updated from recipes where '${tag}' = any(tags)`,
     );
     expect(row).toEqual({ kept: String(writers / 2), updated: String(writers / 2) });
@@ -146,29 +148,30 @@ describe('replicas behind HAProxy', () => {
   test(`all ${REPLICAS} replicas answer (X-Served-By)`, async () => {
     const { servedBy, failures } = await sampleServedBy(stack.baseUrl, REPLICAS * 4);
     expect(failures).toBe(0);
-    expect(servedBy).toEqual(await appHostnames());
+    expect(servedBy).toEqual(appHostnames(REPLICAS));
     expect(servedBy.size).toBe(REPLICAS);
   });
 
   test('scaling to 1 and back to 3 reroutes traffic, loses no request and does not restart HAProxy', async () => {
-        const haproxyId = (await serviceContainer(stack.project, 'haproxy')).Id;
-    const before = await inspectContainer(haproxyId);
+    const haproxy = environment.getContainer(containerName('haproxy'));
+    const before = await inspectContainer(haproxy.getId());
     // Requests keep flowing while replicas stop and start: HAProxy must retry or reroute every one of them.
     const traffic = backgroundTraffic(stack.baseUrl, { maxRequests: 20_000 });
 
-    await stack.compose.scale(1);
-    const one = await routedTo(1);
-    expect(one.size).toBe(1);
+    await scaleTo(1);
+    const one = await sampleServedBy(stack.baseUrl, 8);
+    expect(one).toEqual({ servedBy: appHostnames(1), failures: 0 });
 
-    await stack.compose.scale(REPLICAS);
-    const three = await routedTo(REPLICAS);
-    expect(three).toEqual(await appHostnames());
+    await scaleTo(REPLICAS);
+    const three = await sampleServedBy(stack.baseUrl, REPLICAS * 4);
+    expect(three).toEqual({ servedBy: appHostnames(REPLICAS), failures: 0 });
 
     const { sent, failures } = await traffic.stop();
     expect(sent).toBeGreaterThan(10);
     expect(failures).toEqual([]);
 
-    const after = await inspectContainer(haproxyId);
+    expect(environment.getContainer(containerName('haproxy')).getId()).toBe(haproxy.getId());
+    const after = await inspectContainer(haproxy.getId());
     expect(after.State.StartedAt).toBe(before.State.StartedAt);
     expect(after.RestartCount).toBe(before.RestartCount);
     expect(after.State.Running).toBe(true);
@@ -199,17 +202,20 @@ describe('replicas behind HAProxy', () => {
 
 describe('networks and secrets', () => {
   test('HAProxy can neither resolve nor connect to PgBouncer or Postgres; it reaches the API, and the API reaches PgBouncer', async () => {
-    const haproxy = (await serviceContainer(stack.project, 'haproxy')).Id;
-    const [app] = await projectContainers(stack.project, { service: 'app' });
+    const haproxy = environment.getContainer(containerName('haproxy')).getId();
+    const app = environment.getContainer(containerName(APP_SERVICE)).getId();
     // The probe works from HAProxy's container: the API, on the network they share, answers by name.
     expect(await reachFrom(haproxy, 'app', 3000)).toEqual({ resolves: true, connects: true });
     for (const [service, port] of [['pgbouncer', 6432], ['postgres', 5432]] as const) {
-      const address = await containerAddress((await serviceContainer(stack.project, service)).Id, 'data');
+      const container = environment.getContainer(containerName(service));
+      const data = container.getNetworkNames().find((network) => network.endsWith('_data'));
+      expect(data, `${service} is on the data network`).toBeDefined();
+      const address = container.getIpAddress(data ?? '');
       expect(await reachFrom(haproxy, service, port), `${service} by name`).toEqual({ resolves: false, connects: false });
       expect((await reachFrom(haproxy, address, port)).connects, `${service} at ${address}`).toBe(false);
       // ...while the API, on both networks, reaches either by name and by address.
-      expect(await reachFrom(app?.Id ?? '', service, port), `${service} from the API`).toEqual({ resolves: true, connects: true });
-      expect((await reachFrom(app?.Id ?? '', address, port)).connects, `${service} at ${address} from the API`).toBe(true);
+      expect(await reachFrom(app, service, port), `${service} from the API`).toEqual({ resolves: true, connects: true });
+      expect((await reachFrom(app, address, port)).connects, `${service} at ${address} from the API`).toBe(true);
     }
   });
 
@@ -217,7 +223,7 @@ describe('networks and secrets', () => {
     const { db, stats, demo } = stack;
     expect(await environmentsHolding(stack.project, [db.password, stats.password, demo.password])).toEqual([]);
     // The passwords did reach the tiers: Postgres was initialised with the file's, the seed and the stats page too.
-    const postgres = await inspectContainer((await serviceContainer(stack.project, 'postgres')).Id);
+    const postgres = await inspectContainer(environment.getContainer(containerName('postgres')).getId());
     expect(postgres.Config.Env).toContain('POSTGRES_PASSWORD_FILE=/run/secrets/db_password');
     expect((await login(stack.baseUrl, demo)).length).toBeGreaterThan(0);
     expect(backendRows(await readHaproxyStats(stack.baseUrl, stats.user, stats.password), 'app').servers.length).toBeGreaterThan(0);

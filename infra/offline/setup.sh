@@ -148,7 +148,7 @@ read_pinned_names() {
   [ -f "$compose_file" ] || die "no compose file at $compose_file: the pinned postgres, pgbouncer and haproxy names are read from its image: lines (set OFFLINE_COMPOSE_FILE to use another file)"
   [ -f "$dockerfile" ] || die "no Dockerfile at $dockerfile: the node image name is read from its ARG NODE_IMAGE= line (set OFFLINE_DOCKERFILE to use another file)"
 
-  postgres_image="" pgbouncer_image="" haproxy_image="" node_image="" k6_image=""
+  postgres_image="" pgbouncer_image="" haproxy_image="" node_image="" k6_image="" ryuk_image=""
   local name
   while IFS= read -r name; do
     case "$name" in
@@ -485,6 +485,38 @@ build_k6() {
   build_stand_in k6 "$k6_image" --payload "$k6_bin" k6 --build-arg "K6_VERSION=$tag"
 }
 
+# testcontainers' reaper (Ryuk), under the name the installed testcontainers starts it by: the image testcontainers
+# names cannot be pulled here, and its Go module is not served by the module proxy either, so the stand-in is this
+# folder's own static Go program speaking the same protocol (images/ryuk/main.go), built on the host, FROM scratch.
+build_ryuk() {
+  local reaper_js="$repo_root/node_modules/testcontainers/build/reaper/reaper.js" tag go_bin
+  if [ ! -f "$reaper_js" ]; then
+    step "stand-in testcontainers/ryuk"
+    note "skipped: no $reaper_js (run npm ci, then this script again); the e2e suite needs it"
+    return 0
+  fi
+  ryuk_image="$(sed -n -E 's/.*ImageName\.fromString\("(testcontainers\/ryuk:[^"]+)"\).*/\1/p' "$reaper_js" | awk 'NR == 1')"
+  [ -n "$ryuk_image" ] || die "no \"testcontainers/ryuk:<tag>\" in $reaper_js: the installed testcontainers names its reaper image another way"
+  tag="${ryuk_image#*:}"
+  step "stand-in $ryuk_image (the reaper, built from images/ryuk/main.go)"
+  current_hash="$(definition_hash ryuk "$tag")"
+  needs_build "$ryuk_image" "$current_hash" || return 0
+  go_bin="$(command -v go || true)"
+  [ -n "$go_bin" ] || go_bin=/usr/local/go/bin/go
+  if [ ! -x "$go_bin" ]; then
+    note "installing Go from Debian (golang-go)"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go >/dev/null
+    go_bin=/usr/bin/go
+  fi
+  local out="$cache_dir/payload/ryuk"
+  mkdir -p "$out"
+  note "$("$go_bin" version): CGO_ENABLED=0 go build (standard library only, nothing downloaded)"
+  (cd "$images_dir/ryuk" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
+    "$go_bin" build -trimpath -ldflags '-s -w' -o "$out/ryuk" .) || die "building the reaper failed (go build in $images_dir/ryuk)"
+  build_stand_in ryuk "$ryuk_image" --payload "$out/ryuk" ryuk
+}
+
 main() {
   install_host_packages
   start_docker_engine
@@ -504,9 +536,10 @@ main() {
   build_debian_stand_in haproxy "$haproxy_image" HAPROXY_VERSION
   build_node
   build_k6
+  build_ryuk
   step "done"
   local image
-  for image in "$base_image" "$trixie_image" "$postgres_image" "$pgbouncer_image" "$haproxy_image" "$node_image" ${k6_image:+"$k6_image"}; do
+  for image in "$base_image" "$trixie_image" "$postgres_image" "$pgbouncer_image" "$haproxy_image" "$node_image" ${k6_image:+"$k6_image"} ${ryuk_image:+"$ryuk_image"}; do
     docker image inspect "$image" >/dev/null 2>&1 || continue
     note "$image  $(docker image inspect --format '{{ .Size }}' "$image" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
   done

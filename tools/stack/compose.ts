@@ -1,6 +1,11 @@
 import type { WriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { waitForSettledService } from './docker.js';
 import { runCommand, tail } from './processes.js';
+
+/** The folder holding compose.yaml (the repository), and the file itself: every tool starts this one file. */
+export const COMPOSE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+export const COMPOSE_FILE = 'compose.yaml';
 
 /** Compose service that runs the API; `--scale` applies to it. */
 export const APP_SERVICE = 'app';

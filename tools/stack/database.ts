@@ -45,18 +45,28 @@ export function parseCsv(text: string): Row[] {
   return rows.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
 }
 
+/** Where a statement goes: straight to Postgres over its Unix socket, or through PgBouncer (`database: 'pgbouncer'` is its admin console). */
+export interface QueryTarget {
+  via?: 'postgres' | 'pgbouncer';
+  database?: string;
+}
+
 /**
- * Runs one statement with psql in the project's postgres container, as the stack's database user: straight to
- * Postgres over its Unix socket, or through PgBouncer (`via: 'pgbouncer'`, database `pgbouncer` for its admin console).
+ * The psql command, run inside the postgres container (which has psql and the credentials in its environment), that
+ * runs one statement as the stack's database user and prints CSV: a command line and the variables to run it with.
  */
-export async function queryStack(project: string, sql: string, options: { via?: 'postgres' | 'pgbouncer'; database?: string } = {}): Promise<Row[]> {
-  const postgres = await serviceContainer(project, 'postgres');
+export function psqlCommand(sql: string, options: QueryTarget = {}): { command: string[]; env: Record<string, string> } {
   const target = options.via === 'pgbouncer' ? '-h pgbouncer -p 6432' : '';
   const database = options.database === undefined ? '"$POSTGRES_DB"' : '"$QUERY_DATABASE"';
-  const output = await execInContainer(
-    postgres.Id,
-    ['sh', '-c', `PGPASSWORD="${POSTGRES_PASSWORD_SHELL}" psql --csv -v ON_ERROR_STOP=1 ${target} -U "$POSTGRES_USER" -d ${database} -c "$QUERY"`],
-    { QUERY: sql, QUERY_DATABASE: options.database ?? '' },
-  );
-  return parseCsv(output);
+  return {
+    command: ['sh', '-c', `PGPASSWORD="${POSTGRES_PASSWORD_SHELL}" psql --csv -v ON_ERROR_STOP=1 ${target} -U "$POSTGRES_USER" -d ${database} -c "$QUERY"`],
+    env: { QUERY: sql, QUERY_DATABASE: options.database ?? '' },
+  };
+}
+
+/** Runs one statement (psqlCommand) in the project's postgres container, found by compose's labels. */
+export async function queryStack(project: string, sql: string, options: QueryTarget = {}): Promise<Row[]> {
+  const postgres = await serviceContainer(project, 'postgres');
+  const { command, env } = psqlCommand(sql, options);
+  return parseCsv(await execInContainer(postgres.Id, command, env));
 }

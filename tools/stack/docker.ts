@@ -1,6 +1,5 @@
 // The one Docker client of the kit's tools (dockerode over the engine's socket): the bench and the end-to-end
 // tests find, inspect, read and exec into containers through these functions only.
-import type { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { captured } from './processes.js';
 
@@ -31,7 +30,7 @@ export interface MemoryStats {
 // v1 `<project>_<service>_<n>`, v2 `<project>-<service>-<n>`), so containers are always found by label.
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
-const COMPOSE_ONEOFF_LABEL = 'com.docker.compose.oneoff';
+export const COMPOSE_ONEOFF_LABEL = 'com.docker.compose.oneoff';
 // A Swarm stack's containers carry these (deploy/swarm/stack.yaml): the stack's name, and the service's, which is
 // "<stack>_<service>". Where the tools say "project" and "service", a stack and its services count too. They win
 // over compose's labels: Compose v2 writes its labels into the images it builds, so every container run from
@@ -81,7 +80,7 @@ export function containerName(container: Pick<ContainerSummary, 'Names' | 'Id'>)
 
 /**
  * Containers of a compose project or Swarm stack of that name (running only, unless `all`), optionally of one
- * service. One-off containers labelled as the project's (k6, see runOneOff) are found beside a stack's tasks.
+ * service. One-off containers labelled as the project's (k6, see imageK6) are found beside a stack's tasks.
  */
 export async function projectContainers(
   project: string,
@@ -176,53 +175,6 @@ export async function projectLeftovers(project: string): Promise<string[]> {
     ...networks.map((n) => `network ${n.Name}`),
     ...(volumes.Volumes ?? []).map((v) => `volume ${v.Name}`),
   ];
-}
-
-/** A one-off container to run next to a compose project's services, counted as one of them (like `compose run`). */
-export interface OneOffContainer {
-  project: string;
-  service: string;
-  image: string;
-  command: string[];
-  env: Record<string, string>;
-  /** Host folder -> container folder (":ro" suffix allowed on the container side). */
-  binds: string[];
-  /** Network to join: the compose project's network, so services answer by name. */
-  network: string;
-  /** Runs as this uid:gid, so files it writes into bound folders belong to the caller. */
-  user: string;
-  output: Writable;
-  signal?: AbortSignal;
-}
-
-/** Runs a one-off container to completion and removes it; returns its exit code. */
-export async function runOneOff(options: OneOffContainer): Promise<number> {
-  const container = await docker().createContainer({
-    Image: options.image,
-    Cmd: options.command,
-    Env: Object.entries(options.env).map(([name, value]) => `${name}=${value}`),
-    User: options.user,
-    Labels: {
-      [COMPOSE_PROJECT_LABEL]: options.project,
-      [COMPOSE_SERVICE_LABEL]: options.service,
-      [COMPOSE_ONEOFF_LABEL]: 'True',
-    },
-    HostConfig: { Binds: options.binds, NetworkMode: options.network, Init: true },
-  });
-  const stop = (): void => void container.kill({ signal: 'SIGINT' }).catch(() => undefined);
-  try {
-    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-    const ended = new Promise<void>((resolve) => stream.once('end', resolve));
-    docker().modem.demuxStream(stream, options.output, options.output);
-    options.signal?.addEventListener('abort', stop, { once: true });
-    await container.start();
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    await ended;
-    return StatusCode;
-  } finally {
-    options.signal?.removeEventListener('abort', stop);
-    await container.remove({ force: true }).catch(() => undefined);
-  }
 }
 
 /** The one network a compose service's container is attached to (HAProxy's: `edge`, where the API answers too). */

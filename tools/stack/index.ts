@@ -1,6 +1,6 @@
 // One copy of every operation on the stack, shared by the bench (bench/), the end-to-end tests (e2e/) and any
 // other tool: compose v1/v2, Docker Swarm, the Docker client, "HAProxy routes to N ready replicas", the demo user, and k6.
-export { APP_SERVICE, ComposeProject, composeVersion, detectComposeCli, parseComposeCli } from './compose.js';
+export { APP_SERVICE, COMPOSE_DIR, COMPOSE_FILE, ComposeProject, composeVersion, detectComposeCli, parseComposeCli } from './compose.js';
 export type { ComposeCli } from './compose.js';
 export {
   COMPOSE_PROJECT_LABEL,
@@ -18,6 +18,7 @@ export {
   serviceContainer,
   serviceOf,
   STACK_NAMESPACE_LABEL,
+  waitForSettledService,
   SWARM_SERVICE_LABEL,
 } from './docker.js';
 export type { ContainerDetails, ContainerStats, ContainerSummary, CpuStats, MemoryStats } from './docker.js';
@@ -51,5 +52,5 @@ export { parseK6Summary } from './k6-summary.js';
 export type { K6Figures, LatencyMs } from './k6-summary.js';
 export { FAULTS, injectFault, tcpAccepts } from './faults.js';
 export type { Fault, FaultMarks } from './faults.js';
-export { POSTGRES_PASSWORD_SHELL, csvRecords, parseCsv, queryStack } from './database.js';
-export type { Row } from './database.js';
+export { POSTGRES_PASSWORD_SHELL, csvRecords, parseCsv, psqlCommand, queryStack } from './database.js';
+export type { QueryTarget, Row } from './database.js';

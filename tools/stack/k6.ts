@@ -4,13 +4,16 @@ import { createWriteStream } from 'node:fs';
 import { access, constants, readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { captured, runCommand, tail } from './processes.js';
-import { runOneOff, serviceNetwork } from './docker.js';
+import type { Writable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { GenericContainer, type WaitStrategy } from 'testcontainers';
+import { runCommand, tail } from './processes.js';
+import { COMPOSE_DIR, COMPOSE_FILE } from './compose.js';
+import { COMPOSE_ONEOFF_LABEL, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, serviceNetwork } from './docker.js';
 import { parseK6Summary, type K6Figures } from './k6-summary.js';
 
 /** The folder holding the k6 scripts (k6/recipes.js, k6/open-model.js, k6/mixed.js). */
 export const K6_DIR = fileURLToPath(new URL('../../k6/', import.meta.url));
-const COMPOSE_FILE = fileURLToPath(new URL('../../compose.yaml', import.meta.url));
 
 // HAProxy as the k6 container reaches it: compose.yaml's service name and the port it listens on inside the network.
 const HAPROXY_IN_NETWORK = 'http://haproxy:8080';
@@ -74,7 +77,7 @@ export async function findOnPath(command: string, path = process.env.PATH ?? '')
 }
 
 /** The k6 image compose.yaml pins for its `k6` service, e.g. "grafana/k6:1.8.1". */
-export async function pinnedK6Image(composeFile = COMPOSE_FILE): Promise<string> {
+export async function pinnedK6Image(composeFile = join(COMPOSE_DIR, COMPOSE_FILE)): Promise<string> {
   const match = /^\s*image:\s*["']?(grafana\/k6:[^\s"'#]+)/m.exec(await readFile(composeFile, 'utf8'));
   if (match?.[1] === undefined) throw new Error(`no "image: grafana/k6:<tag>" line in ${composeFile}`);
   return match[1];
@@ -142,36 +145,122 @@ export async function binaryK6(k6Path: string, baseUrl: string): Promise<K6Runne
 }
 
 /**
- * k6 from `image` in a one-off container on HAProxy's network (edge, which the data tier is not on), sending to
- * HAProxy by service name.
- * The container counts as the project's `k6` service, so the bench's resource sampling includes it.
+ * k6 from `image` in a one-off container (testcontainers' GenericContainer) on HAProxy's network (edge, which the data
+ * tier is not on), sending to HAProxy by service name: `network` when given, else the network of the project's haproxy
+ * container. The container counts as the project's `k6` service (compose's labels), so the bench's resource sampling
+ * includes it.
  */
-export async function imageK6(image: string, project: string): Promise<K6Runner> {
-  const network = await serviceNetwork(project, 'haproxy');
-  const user = `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
-  const oneOff = { project, service: 'k6', image, network, user };
-  const printed = captured();
-  const code = await runOneOff({ ...oneOff, command: ['version'], env: {}, binds: [], output: printed.stream });
-  if (code !== 0) throw new Error(`k6 version in ${image} failed (exit ${code}): ${printed.text()}`);
+export async function imageK6(image: string, project: string, network?: string): Promise<K6Runner> {
+  const oneOff: OneOffK6 = { project, image, network: network ?? (await serviceNetwork(project, 'haproxy')) };
+  const printed = await runK6Container(oneOff, { command: ['version'], env: {}, binds: [], timeoutMs: 60_000 });
+  if (printed.code !== 0) throw new Error(`k6 version in ${image} failed (exit ${printed.code}): ${printed.output}`);
   return {
     kind: 'image',
-    version: `${printed.text().trim().split('\n')[0] ?? 'k6'} (image ${image})`,
+    version: `${printed.output.trim().split('\n')[0] ?? 'k6'} (image ${image})`,
     baseUrl: HAPROXY_IN_NETWORK,
     async run(run) {
       const log = createWriteStream(join(run.outDir, run.logFile));
-      const output = captured(log);
-      const timeout = AbortSignal.timeout(run.timeoutMs);
-      const status = await runOneOff({
-        ...oneOff,
+      const { code, output } = await runK6Container(oneOff, {
         command: runArgs(run, '/results', '/scripts'),
         env: runEnv(run, '/results', HAPROXY_IN_NETWORK),
-        binds: [`${K6_DIR}:/scripts:ro`, `${run.outDir}:/results`],
-        output: output.stream,
-        signal: run.signal === undefined ? timeout : AbortSignal.any([run.signal, timeout]),
+        binds: [
+          { source: K6_DIR, target: '/scripts', mode: 'ro' },
+          { source: run.outDir, target: '/results', mode: 'rw' },
+        ],
+        timeoutMs: run.timeoutMs,
+        log,
+        ...(run.signal === undefined ? {} : { signal: run.signal }),
       });
       await new Promise((resolve) => log.end(resolve));
       run.signal?.throwIfAborted();
-      return finish(status, run, `k6 run ${run.script} in ${image}`, output.text());
+      return finish(code, run, `k6 run ${run.script} in ${image}`, output);
     },
   };
+}
+
+/** Host folders bound into the k6 container, as GenericContainer takes them. */
+type BindMount = Parameters<GenericContainer['withBindMounts']>[0][number];
+
+interface OneOffK6 {
+  project: string;
+  image: string;
+  network: string;
+}
+
+/** Starts the k6 image with `command`, waits for it to exit and removes it; returns its exit code and output. */
+async function runK6Container(
+  oneOff: OneOffK6,
+  options: { command: string[]; env: Record<string, string>; binds: BindMount[]; timeoutMs: number; log?: Writable; signal?: AbortSignal },
+): Promise<{ code: number; output: string }> {
+  const exited = new ExitWaitStrategy(options.signal).withStartupTimeout(options.timeoutMs);
+  let output = '';
+  let logsEnded: Promise<void> = Promise.resolve();
+  const container = await new GenericContainer(oneOff.image)
+    .withCommand(options.command)
+    .withEnvironment(options.env)
+    .withBindMounts(options.binds)
+    .withNetworkMode(oneOff.network)
+    // Files it writes into bound folders belong to the caller.
+    .withUser(`${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`)
+    .withLabels({ [COMPOSE_PROJECT_LABEL]: oneOff.project, [COMPOSE_SERVICE_LABEL]: 'k6', [COMPOSE_ONEOFF_LABEL]: 'True' })
+    .withLogConsumer((stream) => {
+      stream.on('data', (chunk: string) => {
+        output += chunk;
+        options.log?.write(chunk);
+      });
+      logsEnded = new Promise((resolve) => stream.once('end', resolve).once('error', () => resolve()));
+    })
+    .withWaitStrategy(exited)
+    .start();
+  try {
+    await logsEnded;
+    return { code: exited.exitCode, output };
+  } finally {
+    await container.stop({ remove: true });
+  }
+}
+
+/**
+ * "Started" for a one-off container means "finished": waits until the container exits and keeps its exit code (k6's
+ * 99, thresholds crossed, is a result, not a failure to start). Stops it with SIGINT when `signal` aborts, as Ctrl-C
+ * would, and gives up after the startup timeout.
+ */
+class ExitWaitStrategy implements WaitStrategy {
+  exitCode = -1;
+  #timeoutMs = 60_000;
+  #timeoutSet = false;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(signal?: AbortSignal) {
+    this.#signal = signal;
+  }
+
+  async waitUntilReady(container: Dockerode.Container): Promise<void> {
+    const interrupt = (): void => void container.kill({ signal: 'SIGINT' }).catch(() => undefined);
+    this.#signal?.addEventListener('abort', interrupt, { once: true });
+    try {
+      const timedOut = AbortSignal.timeout(this.#timeoutMs);
+      const result = (await Promise.race([
+        container.wait(),
+        new Promise((_, reject) => timedOut.addEventListener('abort', () => reject(new Error(`k6 did not exit within ${this.#timeoutMs / 1000} s`)), { once: true })),
+      ])) as { StatusCode: number };
+      this.exitCode = result.StatusCode;
+    } finally {
+      this.#signal?.removeEventListener('abort', interrupt);
+    }
+  }
+
+  withStartupTimeout(startupTimeoutMs: number): this {
+    this.#timeoutMs = startupTimeoutMs;
+    this.#timeoutSet = true;
+    return this;
+  }
+
+  isStartupTimeoutSet(): boolean {
+    return this.#timeoutSet;
+  }
+
+  getStartupTimeout(): number {
+    return this.#timeoutMs;
+  }
 }

@@ -1,0 +1,3 @@
+module recipes-stack/infra/offline/ryuk
+
+go 1.19
