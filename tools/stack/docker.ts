@@ -3,6 +3,7 @@
 import type { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { captured } from './processes.js';
+import { waitFor } from './waiting.js';
 
 export type ContainerSummary = Docker.ContainerInfo;
 export type ContainerDetails = Docker.ContainerInspectInfo;
@@ -247,12 +248,14 @@ export function unsettledContainers(containers: readonly Pick<ContainerDetails, 
  * anything that depends on a service in that state.
  */
 export async function waitForSettledService(project: string, service: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const containers = await projectContainers(project, { service, all: true });
-    const unsettled = unsettledContainers(await Promise.all(containers.map((container) => inspectContainer(container.Id))));
-    if (unsettled.length === 0) return;
-    if (Date.now() >= deadline) throw new Error(`${service} of ${project} did not settle within ${timeoutMs / 1000} s: ${unsettled.join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+  await waitFor(
+    `${service} of ${project} to settle`,
+    async () => {
+      const containers = await projectContainers(project, { service, all: true });
+      const unsettled = unsettledContainers(await Promise.all(containers.map((container) => inspectContainer(container.Id))));
+      if (unsettled.length > 0) throw new Error(unsettled.join(', '));
+      return true;
+    },
+    { timeoutMs },
+  );
 }

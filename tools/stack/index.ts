@@ -41,6 +41,8 @@ export {
 } from './swarm.js';
 export type { Announce, SecretValues } from './swarm.js';
 export { withDeadline } from './deadline.js';
+export { WaitTimeoutError, waitFor } from './waiting.js';
+export type { WaitOptions } from './waiting.js';
 export { waitForRouting } from './routing.js';
 export type { Routing } from './routing.js';
 export { K6_DIR, K6_THRESHOLDS_CROSSED, binaryK6, findOnPath, imageK6, pinnedK6Image } from './k6.js';
