@@ -107,6 +107,25 @@ export async function serviceContainer(project: string, service: string): Promis
   return found[0];
 }
 
+/** True when the engine has `image` locally (a pull would not be needed). */
+export async function imagePresent(image: string): Promise<boolean> {
+  try {
+    await docker().getImage(image).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `docker pull image`, as compose pulls a missing image; throws with the engine's reason when it cannot. */
+export async function pullImage(image: string): Promise<void> {
+  const stream = await docker().pull(image);
+  await new Promise<void>((resolve, reject) => {
+    docker().modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()));
+  });
+  if (!(await imagePresent(image))) throw new Error(`the engine reported no error, but ${image} is not there`);
+}
+
 /** `docker inspect` of one container. */
 export function inspectContainer(id: string): Promise<ContainerDetails> {
   return docker().getContainer(id).inspect();
