@@ -20,7 +20,7 @@ export class WaitTimeoutError extends Error {
  */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
   const started = Date.now();
-  let lastProblem = 'no check completed';
+  let lastProblem: string;
   for (;;) {
     options.signal?.throwIfAborted();
     try {
