@@ -5,9 +5,9 @@ import { figure, formatNumber, formatRate, table } from './markdown.js';
 import type { ComparisonRecord } from './results.js';
 
 const VERDICT: Record<Verdict, string> = {
-  'a-faster': '**A is faster**: it served more requests/s in a way the rounds\' noise does not explain.',
-  'b-faster': '**B is faster**: it served more requests/s in a way the rounds\' noise does not explain.',
-  'no-difference': '**No difference detected** at this noise: the interval of the requests/s difference includes 0.',
+  'a-faster': '**A is faster**: it served more requests/s in a way the rounds\' noise does not explain',
+  'b-faster': '**B is faster**: it served more requests/s in a way the rounds\' noise does not explain',
+  'no-difference': '**No difference detected** at this noise',
 };
 
 function percent(value: number): string {
@@ -91,7 +91,9 @@ export function renderComparison(comparison: ComparisonRecord): string {
     apiLine('A', stacks.a),
     apiLine('B', stacks.b),
     '',
-    VERDICT[difference.verdict] + (difference.note === undefined ? '' : ` (${difference.note}.)`),
+    `${VERDICT[difference.verdict]}${
+      difference.note !== undefined ? `: ${difference.note}.` : difference.verdict === 'no-difference' ? ': the interval of the requests/s difference includes 0.' : '.'
+    }`,
     `Requests/s of B against A: ${interval(difference.requestsPerSecond)}; p99 of B against A: ${interval(difference.p99Ms)}.`,
     `Method: ${difference.method}. Both stacks were up throughout, the idle one waiting while the other was measured.`,
     '',
