@@ -24,17 +24,21 @@ function readFlags(argv: string[]): BenchOptions | number {
   }
 }
 
-/** Ctrl-C (or SIGTERM) stops the load and takes the stacks down; a second one exits at once. */
+// One Ctrl-C reaches this process more than once: from the terminal and relayed by npm and tsx, within milliseconds.
+const SAME_PRESS_MS = 1000;
+
+/** Ctrl-C (or SIGTERM) stops the load and takes the stacks down; a second press exits at once. */
 function onInterrupt(controller: AbortController, progress: Progress, stacks: () => readonly ComposeProject[]): void {
-  let interrupted = false;
+  let interruptedAt: number | undefined;
   const handle = (signal: NodeJS.Signals): void => {
     const up = stacks();
-    if (interrupted) {
+    if (interruptedAt !== undefined && Date.now() - interruptedAt < SAME_PRESS_MS) return;
+    if (interruptedAt !== undefined) {
       const down = up.map((stack) => stack.describe(ComposeProject.DOWN_ARGS)).join('; ');
       process.stderr.write(`\nbench: ${signal} again, exiting now.${down === '' ? '' : ` The stacks may still run: ${down}`}\n`);
       process.exit(130);
     }
-    interrupted = true;
+    interruptedAt = Date.now();
     progress.step(`${signal}: stopping the load${up.length > 0 ? ' and taking the stack down' : ''}`);
     controller.abort(new Error(`interrupted by ${signal}`));
   };
