@@ -7,7 +7,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { demoUser, type K6Result, type K6Run } from '../tools/stack/index.js';
 import { formatDuration } from './cli-options.js';
 import type { BenchContext, Target } from './context.js';
-import { StatsSampler, cpuNsByTier, readCpuCounters, summarizeContainers, summarizeTiers, withCpuPerRequest, type CpuCounter, type StatsSample } from './docker-stats.js';
+import {
+  StatsSampler,
+  cpuNsByTier,
+  readCpuCounters,
+  summarizeContainers,
+  summarizeTiers,
+  withCpuPerRequest,
+  type CpuCounter,
+  type StatsSample,
+  type StatsSource,
+} from './docker-stats.js';
 import type { RunResult } from './results.js';
 
 // k6's setup (one login), graceful stop and summary take seconds; anything longer is a hung run.
@@ -76,7 +86,11 @@ function closeStream(stream: WriteStream): Promise<void> {
 }
 
 /** Each container of the project (and a k6 process here) once a second into `file`, and every CPU counter at the start and end. */
-export function resourceCollector(project: string, file: string): Collector<Resources> & { watchProcess(pid: number): void } {
+export function resourceCollector(
+  project: string,
+  file: string,
+  engine: { source?: StatsSource; intervalMs?: number } = {},
+): Collector<Resources> & { watchProcess(pid: number): void } {
   let stats: WriteStream | undefined;
   let sampler: StatsSampler | undefined;
   let start: CpuCounter[] = [];
@@ -84,21 +98,21 @@ export function resourceCollector(project: string, file: string): Collector<Reso
     async start() {
       const stream = createWriteStream(file);
       stats = stream;
-      sampler = new StatsSampler(project, (sample) => stream.write(`${JSON.stringify(sample)}\n`));
+      sampler = new StatsSampler(project, (sample) => stream.write(`${JSON.stringify(sample)}\n`), engine.intervalMs, engine.source);
+      // Counters, then samples, then counters again: each container's readings come in the order they were taken.
+      start = await readCpuCounters(project, engine.source);
       await sampler.start();
-      start = await readCpuCounters(project);
     },
     watchProcess(pid) {
       sampler?.watchProcess(pid, 'k6', 'k6 (this machine)');
     },
     async stop() {
-      const running = sampler as StatsSampler;
+      // The sampler stops first: a reading still in flight must not land after the end counters, where the drop from
+      // its value to theirs would look like a restarted container.
+      const { samples, errors } = await (sampler as StatsSampler).stop();
       try {
-        const end = await readCpuCounters(project);
-        const { samples, errors } = await running.stop();
-        return { samples, errors, start, end };
+        return { samples, errors, start, end: await readCpuCounters(project, engine.source) };
       } finally {
-        await running.stop();
         if (stats !== undefined) await closeStream(stats);
       }
     },

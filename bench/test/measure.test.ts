@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { aroundRun, atMoment, loadWithAction, type Collector } from '../measure.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ContainerStats, ContainerSummary } from '../../tools/stack/index.js';
+import { cpuNsByTier } from '../docker-stats.js';
+import { aroundRun, atMoment, loadWithAction, resourceCollector, type Collector } from '../measure.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -95,5 +100,34 @@ describe('aroundRun', () => {
     const run = aroundRun({ resources: collector('resources', log), pgbouncer: collector('pgbouncer', log, 'start') }, async () => 1);
     await expect(run).rejects.toThrow('pgbouncer cannot start');
     expect(log).toEqual(['start resources', 'stop resources']);
+  });
+});
+
+describe('resourceCollector', () => {
+  it('reads the end counters after the last per-second reading, so a busy container is not taken for a restarted one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-resources-'));
+    try {
+      // The container's counter is the clock: 1 ms of CPU per ms. Listing is slow, readings come every 5 ms.
+      const app = { Id: 'app-1', Names: ['/bench-app-1'], Labels: { 'com.docker.compose.service': 'app' } } as unknown as ContainerSummary;
+      const source = {
+        list: () => new Promise<ContainerSummary[]>((resolve) => setTimeout(() => resolve([app]), 15)),
+        read: (): Promise<ContainerStats> => {
+          const ns = Date.now() * 1e6;
+          return Promise.resolve({ read: new Date().toISOString(), cpu_stats: { cpu_usage: { total_usage: ns }, system_cpu_usage: ns, online_cpus: 1 }, memory_stats: { usage: 1 } });
+        },
+      };
+      const collector = resourceCollector('bench', join(dir, 'stats.ndjson'), { source, intervalMs: 5 });
+      await collector.start();
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      const { samples, start, end } = await collector.stop();
+      const used = cpuNsByTier(start, samples, end).get('app') as number;
+      const elapsed = (end[0]?.cpuTotalNs ?? 0) - (start[0]?.cpuTotalNs ?? 0);
+      expect(samples.length).toBeGreaterThan(1);
+      expect(used).toBe(elapsed);
+      const written = (await readFile(join(dir, 'stats.ndjson'), 'utf8')).trim().split('\n');
+      expect(written).toHaveLength(samples.length);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
