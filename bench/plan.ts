@@ -1,6 +1,7 @@
 // The bench as a list of planned steps, built from the flags before anything runs, and the one loop that performs
 // them: bring a stack up or rescale it, warm it up, measure a run (closed, open, fault or comparison round), or
 // measure the database's ceiling. What the steps measure accumulates in a Measurements record.
+import { join } from 'node:path';
 import { APP_SERVICE, demoUser, injectFault, login, queryStack, waitForRouting, type Fault, type FaultMarks } from '../tools/stack/index.js';
 import { measureCeiling, type CeilingResult } from './ceiling.js';
 import { formatDuration } from './cli-options.js';
@@ -12,7 +13,6 @@ import { atMoment, measureRun, warmUpRun, type RunSpec } from './measure.js';
 import { preflight, type PreflightCheck } from './preflight.js';
 import { formatNumber, formatRate } from './markdown.js';
 import { medianFigures, type FaultRunResult, type OpenRunResult, type RunResult, type Scenario } from './results.js';
-import { join } from 'node:path';
 
 // `up` returns once migrations ran and the replicas report healthy; HAProxy then needs 2 checks 1 s apart per
 // replica. Two minutes leaves room for a slow machine without hiding a replica that never becomes ready.
