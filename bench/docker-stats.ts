@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { CpuStats, MemoryStats } from '../tools/stack/index.js';
+import type { ContainerStats, ContainerSummary, CpuStats, MemoryStats } from '../tools/stack/index.js';
 import { containerName, projectContainers, readContainerStats, serviceOf } from '../tools/stack/index.js';
 import { mean, peak } from './statistics.js';
 
@@ -30,7 +30,7 @@ export interface TierStats {
   peakCpuPercent: number;
   meanCpuPercent: number;
   peakMemoryBytes: number;
-  /** CPU time the tier spent per request served: mean CPU x run duration / requests (NaN until set). */
+  /** CPU time the tier spent per request served, from its containers' cumulative CPU counters (NaN until set). */
   cpuMsPerRequest: number;
 }
 
@@ -107,15 +107,73 @@ export function summarizeTiers(samples: readonly StatsSample[]): TierStats[] {
   });
 }
 
+/** One container's (or host process's) cumulative CPU counter at one moment. */
+export interface CpuCounter {
+  containerId: string;
+  service: string;
+  cpuTotalNs: number;
+}
+
 /**
- * Sets each tier's CPU time per request: its mean CPU (100% = one core) over a run of `durationS` that served
- * `requests`. This shows where each request's CPU goes, the load generator's included.
+ * CPU time each tier spent during a run, from its containers' cumulative counters: read when the load starts, at
+ * every per-second sample, and when it ends. A container that was not there at the start (the k6 container, a
+ * replacement replica) counts from zero; a counter that went down started again (a restart) and counts from zero
+ * there; a container gone before the end counts up to its last reading.
  */
-export function withCpuPerRequest(tiers: readonly TierStats[], load: { requests: number; durationS: number }): TierStats[] {
-  return tiers.map((tier) => ({
-    ...tier,
-    cpuMsPerRequest: load.requests > 0 ? ((tier.meanCpuPercent / 100) * load.durationS * 1000) / load.requests : Number.NaN,
-  }));
+export function cpuNsByTier(start: readonly CpuCounter[], samples: readonly CpuCounter[], end: readonly CpuCounter[]): Map<string, number> {
+  const readings = new Map<string, { service: string; values: number[] }>();
+  const add = (counter: CpuCounter): void => {
+    const seen = readings.get(counter.containerId) ?? { service: counter.service, values: [] };
+    seen.values.push(counter.cpuTotalNs);
+    readings.set(counter.containerId, seen);
+  };
+  const atStart = new Set(start.map((counter) => counter.containerId));
+  for (const counter of [...start, ...samples, ...end]) add(counter);
+  const byTier = new Map<string, number>();
+  for (const [id, { service, values }] of readings) {
+    let previous = atStart.has(id) ? (values[0] as number) : 0;
+    let used = 0;
+    for (const value of values) {
+      used += value >= previous ? value - previous : value;
+      previous = value;
+    }
+    byTier.set(service, (byTier.get(service) ?? 0) + used);
+  }
+  return byTier;
+}
+
+/** Sets each tier's CPU milliseconds per request served from the CPU time it spent during the run (cpuNsByTier). */
+export function withCpuPerRequest(tiers: readonly TierStats[], cpuNs: ReadonlyMap<string, number>, requests: number): TierStats[] {
+  return tiers.map((tier) => {
+    const ns = cpuNs.get(tier.service);
+    return { ...tier, cpuMsPerRequest: ns === undefined || requests <= 0 ? Number.NaN : ns / 1e6 / requests };
+  });
+}
+
+/** How the sampler reaches the engine; tests give it stand-ins. */
+export interface StatsSource {
+  list(project: string): Promise<ContainerSummary[]>;
+  read(id: string): Promise<ContainerStats>;
+}
+
+const ENGINE: StatsSource = { list: (project) => projectContainers(project), read: readContainerStats };
+
+/** A container removed between the listing and its reading: the engine answers 404. */
+function isGone(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'statusCode' in error && error.statusCode === 404;
+}
+
+/** Each running container's cumulative CPU counter now (containers that stop meanwhile are left out). */
+export async function readCpuCounters(project: string, source: StatsSource = ENGINE): Promise<CpuCounter[]> {
+  const containers = await source.list(project);
+  const read = await Promise.allSettled(containers.map(async (container) => ({ container, stats: await source.read(container.Id) })));
+  const failed = read.flatMap((result) => (result.status === 'rejected' && !isGone(result.reason) ? [result.reason as unknown] : []));
+  if (failed.length > 0) throw new Error(`reading CPU counters of ${project}: ${String(failed[0])}`);
+  return read.flatMap((result) =>
+    result.status === 'fulfilled' && result.value.stats.cpu_stats?.cpu_usage !== undefined
+      ? [{ containerId: result.value.container.Id, service: serviceOf(result.value.container), cpuTotalNs: result.value.stats.cpu_stats.cpu_usage.total_usage }]
+      : [],
+  );
 }
 
 /** Each container's peak and mean CPU and peak memory, ordered by service then name. */
@@ -151,13 +209,16 @@ export class StatsSampler {
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<void> = Promise.resolve();
   #running = false;
+  #closed = false;
   #errors: string[] = [];
   readonly #processes = new Map<number, { service: string; name: string; previous?: { cpuNs: number; atNs: bigint } }>();
+  readonly #source: StatsSource;
 
-  constructor(project: string, onSample: (sample: StatsSample) => void = () => {}, intervalMs = 1000) {
+  constructor(project: string, onSample: (sample: StatsSample) => void = () => {}, intervalMs = 1000, source: StatsSource = ENGINE) {
     this.#project = project;
     this.#onSample = onSample;
     this.#intervalMs = intervalMs;
+    this.#source = source;
   }
 
   /** Also samples a process of this machine (the load generator when it runs here), as `service`. */
@@ -168,6 +229,7 @@ export class StatsSampler {
   /** Takes a first reading (the CPU baseline) and then one per interval. */
   async start(): Promise<void> {
     this.#running = true;
+    this.#closed = false;
     this.#samples = [];
     this.#errors = [];
     this.#processes.clear();
@@ -175,12 +237,19 @@ export class StatsSampler {
     this.#scheduleAt(Date.now() + this.#intervalMs);
   }
 
-  /** Stops sampling and returns the readings taken since start(), baseline excluded. */
+  /** Stops sampling and returns the readings taken since start(), baseline excluded; no reading is passed on after. */
   async stop(): Promise<{ samples: StatsSample[]; errors: string[] }> {
     this.#running = false;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     await this.#round;
+    this.#closed = true;
     return { samples: this.#samples, errors: this.#errors };
+  }
+
+  #record(sample: StatsSample): void {
+    if (this.#closed) return;
+    this.#samples.push(sample);
+    this.#onSample(sample);
   }
 
   #scheduleAt(dueAt: number): void {
@@ -194,34 +263,39 @@ export class StatsSampler {
   async #sampleOnce(record: boolean): Promise<void> {
     const tick = this.#tick++;
     await Promise.all([...this.#processes.keys()].map((pid) => this.#sampleProcess(pid, tick, record)));
+    let containers: ContainerSummary[];
     try {
-      const containers = await projectContainers(this.#project);
-      await Promise.all(
-        containers.map(async (container) => {
-          const stats = await readContainerStats(container.Id);
-          // A container that stopped between the listing and its reading (a finished k6 run) has no CPU figures.
-          if (stats.cpu_stats?.cpu_usage === undefined) return;
-          const previous = this.#previous.get(container.Id) ?? stats.precpu_stats;
-          this.#previous.set(container.Id, stats.cpu_stats);
-          if (!record) return;
-          const sample: StatsSample = {
-            tick,
-            time: stats.read,
-            containerId: container.Id,
-            container: containerName(container),
-            service: serviceOf(container),
-            cpuPercent: cpuPercent(previous, stats.cpu_stats),
-            memoryBytes: memoryWithoutCache(stats.memory_stats),
-            cpuTotalNs: stats.cpu_stats.cpu_usage.total_usage,
-            systemCpuNs: stats.cpu_stats.system_cpu_usage ?? null,
-            onlineCpus: onlineCpuCount(stats.cpu_stats),
-          };
-          this.#samples.push(sample);
-          this.#onSample(sample);
-        }),
-      );
+      containers = await this.#source.list(this.#project);
     } catch (error) {
       this.#errors.push(`${new Date().toISOString()} ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    // Every reading of the round settles before the round does, so none can arrive after stop().
+    const readings = await Promise.allSettled(containers.map(async (container) => ({ container, stats: await this.#source.read(container.Id) })));
+    for (const reading of readings) {
+      if (reading.status === 'rejected') {
+        // A container removed since the listing (a finished k6 run) is no error.
+        if (!isGone(reading.reason)) this.#errors.push(`${new Date().toISOString()} ${reading.reason instanceof Error ? reading.reason.message : String(reading.reason)}`);
+        continue;
+      }
+      const { container, stats } = reading.value;
+      // A container that stopped between the listing and its reading has no CPU figures.
+      if (stats.cpu_stats?.cpu_usage === undefined) continue;
+      const previous = this.#previous.get(container.Id) ?? stats.precpu_stats;
+      this.#previous.set(container.Id, stats.cpu_stats);
+      if (!record) continue;
+      this.#record({
+        tick,
+        time: stats.read,
+        containerId: container.Id,
+        container: containerName(container),
+        service: serviceOf(container),
+        cpuPercent: cpuPercent(previous, stats.cpu_stats),
+        memoryBytes: memoryWithoutCache(stats.memory_stats),
+        cpuTotalNs: stats.cpu_stats.cpu_usage.total_usage,
+        systemCpuNs: stats.cpu_stats.system_cpu_usage ?? null,
+        onlineCpus: onlineCpuCount(stats.cpu_stats),
+      });
     }
   }
 
@@ -251,8 +325,7 @@ export class StatsSampler {
         systemCpuNs: null,
         onlineCpus: 1,
       };
-      this.#samples.push(sample);
-      this.#onSample(sample);
+      this.#record(sample);
     } catch {
       // the process has exited: its last reading stands
       this.#processes.delete(pid);

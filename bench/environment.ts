@@ -79,10 +79,13 @@ export async function versionInfo(options: { compose: ComposeCli | null; project
 // The API's settings that shape performance, as the replicas really ran with them (DATABASE_URL holds a password).
 const API_SETTINGS = ['DB_POOL_MAX', 'DB_PREPARE', 'DB_CONNECT_TIMEOUT_SECONDS', 'LOG_LEVEL', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS'];
 
-/** The API settings of the project's first app container, from its environment; unset ones are left out (defaults). */
+/**
+ * The API settings of the project's first app container, from its environment; unset ones are left out (defaults).
+ * Throws when there is no container to read them from: "none set" would be a guess.
+ */
 export async function apiSettings(project: string): Promise<Record<string, string>> {
-  const [app] = await projectContainers(project, { service: APP_SERVICE }).catch(() => []);
-  if (!app) return {};
+  const [app] = await projectContainers(project, { service: APP_SERVICE });
+  if (!app) throw new Error(`no running ${APP_SERVICE} container in ${project} to read the API settings from`);
   const details = await inspectContainer(app.Id);
   const settings: Record<string, string> = {};
   for (const entry of details.Config.Env ?? []) {
@@ -90,5 +93,5 @@ export async function apiSettings(project: string): Promise<Record<string, strin
     const value = rest.join('=');
     if (API_SETTINGS.includes(name) && value !== '') settings[name] = value;
   }
-  return settings;
+  return Object.fromEntries(Object.entries(settings).sort(([x], [y]) => x.localeCompare(y)));
 }

@@ -4,12 +4,16 @@ import { formatDuration } from './cli-options.js';
 export class Progress {
   readonly #started = Date.now();
   readonly #stream: NodeJS.WriteStream;
-  readonly #plannedLoadMs: number;
+  #plannedLoadMs = 0;
   #doneLoadMs = 0;
 
-  constructor(plannedLoadMs: number, stream: NodeJS.WriteStream = process.stderr) {
-    this.#plannedLoadMs = plannedLoadMs;
+  constructor(stream: NodeJS.WriteStream = process.stderr) {
     this.#stream = stream;
+  }
+
+  /** Sets how much load the bench plans in all, once its steps are known. */
+  planLoad(ms: number): void {
+    this.#plannedLoadMs = ms;
   }
 
   #stamp(): string {

@@ -2,33 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { K6Figures } from '../tools/stack/index.js';
 import type { TierStats } from './docker-stats.js';
+import type { VersionInfo } from './environment.js';
 import type { BenchResults, FaultRunResult, OpenRunResult, ReplicaResult, RunResult } from './results.js';
+import { renderComparison } from './report-comparison.js';
 import { renderChart } from './chart.js';
+import { figure, formatBytes, formatNumber, formatRate, table, type Column } from './markdown.js';
 
-/** A number with fixed decimals, or "n/a" when it was not measured. */
-export function formatNumber(value: number, decimals = 1): string {
-  return Number.isFinite(value) ? value.toFixed(decimals) : 'n/a';
-}
-
-/** Bytes as MiB (or GiB from 1 GiB on), or "n/a". */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return 'n/a';
-  const mib = bytes / 1024 / 1024;
-  return mib >= 1024 ? `${(mib / 1024).toFixed(2)} GiB` : `${mib.toFixed(1)} MiB`;
-}
-
-/** A 0..1 rate as a percentage with two decimals, or "n/a". */
-export function formatRate(rate: number): string {
-  return Number.isFinite(rate) ? `${(rate * 100).toFixed(2)}%` : 'n/a';
-}
-
-/** A Markdown table; cells are escaped so a "|" in a value cannot break it. */
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], alignRight: readonly boolean[] = []): string {
-  const escape = (cell: string): string => cell.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const line = (cells: readonly string[]): string => `| ${cells.map(escape).join(' | ')} |`;
-  const rule = `|${header.map((_, index) => (alignRight[index] ? '---:' : '---')).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
+export { figure, formatBytes, formatNumber, formatRate, table } from './markdown.js';
+export type { Column } from './markdown.js';
 
 // Above 1% failed requests (the k6 scripts' own threshold) a run measures an unhealthy stack.
 const MAX_HEALTHY_ERROR_RATE = 0.01;
@@ -57,24 +38,24 @@ export function ceilingRatio(result: Pick<ReplicaResult, 'median' | 'ceiling'>):
 
 /** The table of median closed-model figures, one row per replica count, with the database's ceiling beside them. */
 export function renderSummary(results: readonly ReplicaResult[]): string {
-  return markdownTable(
-    ['API replicas', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'error rate', 'ceiling tps', 'of ceiling'],
-    results.map((r) => [
-      String(r.replicas),
-      formatNumber(r.median.requestsPerSecond, 0),
-      formatNumber(r.median.p50Ms),
-      formatNumber(r.median.p90Ms),
-      formatNumber(r.median.p99Ms),
-      formatRate(r.median.errorRate),
-      formatNumber(r.ceiling?.tps ?? Number.NaN, 0),
-      formatNumber(ceilingRatio(r), 2),
-    ]),
-    [true, true, true, true, true, true, true, true],
+  return table<ReplicaResult>(
+    [
+      figure('API replicas', (r) => String(r.replicas)),
+      figure('requests/s', (r) => formatNumber(r.median.requestsPerSecond, 0)),
+      figure('p50 ms', (r) => formatNumber(r.median.p50Ms)),
+      figure('p90 ms', (r) => formatNumber(r.median.p90Ms)),
+      figure('p99 ms', (r) => formatNumber(r.median.p99Ms)),
+      figure('error rate', (r) => formatRate(r.median.errorRate)),
+      figure('ceiling tps', (r) => formatNumber(r.ceiling?.tps ?? Number.NaN, 0)),
+      figure('of ceiling', (r) => formatNumber(ceilingRatio(r), 2)),
+    ],
+    results,
   );
 }
 
 function describeCeiling(result: ReplicaResult): string {
   const { ceiling } = result;
+  if (result.ceilingError !== undefined) return `Ceiling: **not measured**: ${result.ceilingError.split('\n')[0]}`;
   if (ceiling === null) return '';
   return (
     `Ceiling: pgbench ran the list endpoint's statements through the stack's PgBouncer at ${formatNumber(ceiling.tps, 0)} ` +
@@ -88,125 +69,131 @@ function describeCeiling(result: ReplicaResult): string {
  * capacity, where latency is measured without coordinated omission. Empty when no open-model run was made.
  */
 export function renderOpenSummary(results: readonly ReplicaResult[]): string {
-  const rows = results.flatMap((r) =>
-    r.open.map((run) => [
-      String(r.replicas),
-      `${run.fraction} x ${formatNumber(r.median.requestsPerSecond, 0)}`,
-      String(run.rate),
-      formatNumber(run.load.requestsPerSecond, 0),
-      formatNumber(r.median.p50Ms),
-      formatNumber(r.median.p99Ms),
-      formatNumber(run.load.latencyMs.p50),
-      formatNumber(run.load.latencyMs.p99),
-      formatNumber(run.load.latencyMs.p99 / run.load.latencyMs.p50),
-      String(run.load.droppedIterations),
-      formatRate(run.load.errorRate),
-    ]),
-  );
+  const rows = results.flatMap((closed) => closed.open.map((run) => ({ closed, run })));
   if (rows.length === 0) return '';
-  return markdownTable(
-    ['API replicas', 'of closed req/s', 'arrival rate/s', 'served req/s', 'closed p50 ms', 'closed p99 ms', 'open p50 ms', 'open p99 ms', 'open p99/p50', 'dropped', 'error rate'],
+  return table<{ closed: ReplicaResult; run: OpenRunResult }>(
+    [
+      figure('API replicas', ({ closed }) => String(closed.replicas)),
+      { header: 'of closed req/s', cell: ({ closed, run }) => `${run.fraction} x ${formatNumber(closed.median.requestsPerSecond, 0)}` },
+      figure('arrival rate/s', ({ run }) => String(run.rate)),
+      figure('served req/s', ({ run }) => formatNumber(run.load.requestsPerSecond, 0)),
+      figure('closed p50 ms', ({ closed }) => formatNumber(closed.median.p50Ms)),
+      figure('closed p99 ms', ({ closed }) => formatNumber(closed.median.p99Ms)),
+      figure('open p50 ms', ({ run }) => formatNumber(run.load.latencyMs.p50)),
+      figure('open p99 ms', ({ run }) => formatNumber(run.load.latencyMs.p99)),
+      figure('open p99/p50', ({ run }) => formatNumber(run.load.latencyMs.p99 / run.load.latencyMs.p50)),
+      figure('dropped', ({ run }) => String(run.load.droppedIterations)),
+      figure('error rate', ({ run }) => formatRate(run.load.errorRate)),
+    ],
     rows,
-    [true, false, true, true, true, true, true, true, true, true, true],
   );
 }
 
 /** Each tier's CPU and memory, with the CPU time it spent per request served. */
 function renderTiers(tiers: readonly TierStats[]): string {
-  return markdownTable(
-    ['tier', 'containers', 'peak CPU %', 'mean CPU %', 'CPU ms/request', 'peak memory'],
-    tiers.map((tier) => [
-      tier.service,
-      String(tier.containers),
-      formatNumber(tier.peakCpuPercent),
-      formatNumber(tier.meanCpuPercent),
-      formatNumber(tier.cpuMsPerRequest, 2),
-      formatBytes(tier.peakMemoryBytes),
-    ]),
-    [false, true, true, true, true, true],
+  return table<TierStats>(
+    [
+      { header: 'tier', cell: (tier) => tier.service },
+      figure('containers', (tier) => String(tier.containers)),
+      figure('peak CPU %', (tier) => formatNumber(tier.peakCpuPercent)),
+      figure('mean CPU %', (tier) => formatNumber(tier.meanCpuPercent)),
+      figure('CPU ms/request', (tier) => formatNumber(tier.cpuMsPerRequest, 2)),
+      figure('peak memory', (tier) => formatBytes(tier.peakMemoryBytes)),
+    ],
+    tiers,
   );
 }
 
 /** Latency per kind of operation (mixed load), one row per run and operation. */
 function renderOperations(runs: readonly RunResult[]): string {
-  const rows = runs.flatMap((run) =>
-    run.load.operations.map((op) => [
-      runLabel(run),
-      op.op,
-      String(op.requests),
-      formatNumber(op.latencyMs.p50),
-      formatNumber(op.latencyMs.p90),
-      formatNumber(op.latencyMs.p99),
-      formatNumber(op.latencyMs.max),
-    ]),
-  );
+  const rows = runs.flatMap((run) => run.load.operations.map((op) => ({ run, op })));
   if (rows.length === 0) return '';
-  return markdownTable(['run', 'operation', 'requests', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], rows, [false, false, true, true, true, true, true]);
+  return table<{ run: RunResult; op: K6Figures['operations'][number] }>(
+    [
+      { header: 'run', cell: ({ run }) => runLabel(run) },
+      { header: 'operation', cell: ({ op }) => op.op },
+      figure('requests', ({ op }) => String(op.requests)),
+      figure('p50 ms', ({ op }) => formatNumber(op.latencyMs.p50)),
+      figure('p90 ms', ({ op }) => formatNumber(op.latencyMs.p90)),
+      figure('p99 ms', ({ op }) => formatNumber(op.latencyMs.p99)),
+      figure('max ms', ({ op }) => formatNumber(op.latencyMs.max)),
+    ],
+    rows,
+  );
 }
 
-/** Requests/s and the latency percentiles of one run, as table cells. */
-function loadCells(load: K6Figures): string[] {
+/** Requests/s and the latency percentiles of a run, as columns. */
+function loadColumns<T>(load: (row: T) => K6Figures | undefined): Column<T>[] {
+  const cell = (get: (figures: K6Figures) => string) => (row: T): string => {
+    const figures = load(row);
+    return figures === undefined ? '' : get(figures);
+  };
   return [
-    formatNumber(load.requestsPerSecond, 0),
-    formatNumber(load.latencyMs.p50),
-    formatNumber(load.latencyMs.p90),
-    formatNumber(load.latencyMs.p99),
-    formatNumber(load.latencyMs.max),
+    figure('requests/s', cell((l) => formatNumber(l.requestsPerSecond, 0))),
+    figure('p50 ms', cell((l) => formatNumber(l.latencyMs.p50))),
+    figure('p90 ms', cell((l) => formatNumber(l.latencyMs.p90))),
+    figure('p99 ms', cell((l) => formatNumber(l.latencyMs.p99))),
+    figure('max ms', cell((l) => formatNumber(l.latencyMs.max))),
   ];
 }
 
+/** The median row's cell of a load column: the median over the runs (max has none). */
+function medianCell(result: ReplicaResult, header: string): string {
+  const { median } = result;
+  const cells: Record<string, string> = {
+    'requests/s': formatNumber(median.requestsPerSecond, 0),
+    'p50 ms': formatNumber(median.p50Ms),
+    'p90 ms': formatNumber(median.p90Ms),
+    'p99 ms': formatNumber(median.p99Ms),
+  };
+  return cells[header] ?? '';
+}
+
 function renderReplicaSection(result: ReplicaResult): string {
-  const load = markdownTable(
-    ['run', 'requests', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors', 'error rate', 'host load', 'k6 report'],
+  // The median row: figures only, as a run without the per-run columns.
+  type Row = { label: string; run?: RunResult };
+  const medianLoad = (row: Row): K6Figures | undefined => row.run?.load;
+  const rows: Row[] = result.runs.map((run) => ({ label: String(run.run), run }));
+  const load = table<Row>(
     [
-      ...result.runs.map((run) => [
-        String(run.run),
-        String(run.load.requests),
-        ...loadCells(run.load),
-        String(run.load.errors),
-        formatRate(run.load.errorRate),
-        formatNumber(run.hostLoad1m),
-        `[html](${run.files.dashboard})`,
-      ]),
-      ...(result.runs.length > 1
-        ? [[
-            'median',
-            '',
-            formatNumber(result.median.requestsPerSecond, 0),
-            formatNumber(result.median.p50Ms),
-            formatNumber(result.median.p90Ms),
-            formatNumber(result.median.p99Ms),
-            '',
-            formatNumber(result.median.errors, 0),
-            formatRate(result.median.errorRate),
-            '',
-            '',
-          ]]
-        : []),
+      { header: 'run', cell: (row) => row.label },
+      figure('requests', (row) => (row.run === undefined ? '' : String(row.run.load.requests))),
+      ...loadColumns<Row>(medianLoad).map((column) => ({
+        ...column,
+        cell: (row: Row) => (row.run !== undefined ? column.cell(row) : medianCell(result, column.header)),
+      })),
+      figure('errors', (row) => (row.run === undefined ? formatNumber(result.median.errors, 0) : String(row.run.load.errors))),
+      figure('error rate', (row) => formatRate(row.run === undefined ? result.median.errorRate : row.run.load.errorRate)),
+      figure('host load', (row) => (row.run === undefined ? '' : formatNumber(row.run.hostLoad1m))),
+      { header: 'k6 report', cell: (row) => (row.run === undefined ? '' : `[html](${row.run.files.dashboard})`) },
     ],
-    [false, true, true, true, true, true, true, true, true, true, false],
+    result.runs.length > 1 ? [...rows, { label: 'median' }] : rows,
   );
   const open =
     result.open.length === 0
       ? ''
-      : markdownTable(
-          ['fraction', 'arrival rate/s', 'requests', 'served req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'dropped', 'error rate', 'host load', 'k6 report'],
-          result.open.map((run) => [
-            String(run.fraction),
-            String(run.rate),
-            String(run.load.requests),
-            ...loadCells(run.load),
-            String(run.load.droppedIterations),
-            formatRate(run.load.errorRate),
-            formatNumber(run.hostLoad1m),
-            `[html](${run.files.dashboard})`,
-          ]),
-          [true, true, true, true, true, true, true, true, true, true, true, false],
+      : table<OpenRunResult>(
+          [
+            figure('fraction', (run) => String(run.fraction)),
+            figure('arrival rate/s', (run) => String(run.rate)),
+            figure('requests', (run) => String(run.load.requests)),
+            ...loadColumns<OpenRunResult>((run) => run.load).map((column) => (column.header === 'requests/s' ? { ...column, header: 'served req/s' } : column)),
+            figure('dropped', (run) => String(run.load.droppedIterations)),
+            figure('error rate', (run) => formatRate(run.load.errorRate)),
+            figure('host load', (run) => formatNumber(run.hostLoad1m)),
+            { header: 'k6 report', cell: (run) => `[html](${run.files.dashboard})` },
+          ],
+          result.open,
         );
-  const containers = markdownTable(
-    ['container', 'tier', 'peak CPU %', 'mean CPU %', 'peak memory'],
-    result.containers.map((c) => [c.container, c.service, formatNumber(c.peakCpuPercent), formatNumber(c.meanCpuPercent), formatBytes(c.peakMemoryBytes)]),
-    [false, false, true, true, true],
+  const containers = table<ReplicaResult['containers'][number]>(
+    [
+      { header: 'container', cell: (c) => c.container },
+      { header: 'tier', cell: (c) => c.service },
+      figure('peak CPU %', (c) => formatNumber(c.peakCpuPercent)),
+      figure('mean CPU %', (c) => formatNumber(c.meanCpuPercent)),
+      figure('peak memory', (c) => formatBytes(c.peakMemoryBytes)),
+    ],
+    result.containers,
   );
   const allRuns = [...result.runs, ...result.open];
   const crossed = allRuns.filter((run) => !run.thresholdsPassed);
@@ -266,33 +253,28 @@ function latencyPair(window: { p50Ms: number; p99Ms: number }): string {
 /** One row per fault run: failed requests, recovery, latency around the fault and, for the mixed load, lost writes. */
 export function renderFaults(faults: readonly FaultRunResult[]): string {
   const mixed = faults.some((run) => run.writeLoss !== null);
-  return markdownTable(
+  const writes = (count: (loss: NonNullable<FaultRunResult['writeLoss']>) => number) => (run: FaultRunResult): string =>
+    run.writeLoss === null ? 'n/a' : String(count(run.writeLoss));
+  return table<FaultRunResult>(
     [
-      'fault', 'requests', 'failed', 'failed %', 'failed by cause', 'longest gap s', 'answers again s',
-      'p50 / p99 ms before', 'during', 'after',
-      ...(mixed ? ['acknowledged writes lost', 'unacknowledged writes landed'] : []),
-    ],
-    faults.map(({ fault, impact, writeLoss }) => [
-      fault,
-      String(impact.requests),
-      String(impact.failed),
-      formatRate(impact.failedRate),
-      Object.entries(impact.failedBy).map(([cause, count]) => `${count} x ${cause}`).join(', ') || 'none',
-      seconds(impact.longestGapMs),
-      seconds(impact.recoveryMs),
-      latencyPair(impact.before),
-      latencyPair(impact.during),
-      latencyPair(impact.after),
-      ...(mixed && writeLoss !== null
+      { header: 'fault', cell: (run) => run.fault },
+      figure('requests', (run) => String(run.impact.requests)),
+      figure('failed', (run) => String(run.impact.failed)),
+      figure('failed %', (run) => formatRate(run.impact.failedRate)),
+      { header: 'failed by cause', cell: (run) => Object.entries(run.impact.failedBy).map(([cause, count]) => `${count} x ${cause}`).join(', ') || 'none' },
+      figure('longest gap s', (run) => seconds(run.impact.longestGapMs)),
+      figure('answers again s', (run) => seconds(run.impact.recoveryMs)),
+      figure('p50 / p99 ms before', (run) => latencyPair(run.impact.before)),
+      figure('during', (run) => latencyPair(run.impact.during)),
+      figure('after', (run) => latencyPair(run.impact.after)),
+      ...(mixed
         ? [
-            String(writeLoss.acknowledgedCreatesLost + writeLoss.acknowledgedDeletesLost),
-            String(writeLoss.unacknowledgedCreatesLanded + writeLoss.unacknowledgedDeletesLanded),
+            figure('acknowledged writes lost', writes((loss) => loss.acknowledgedCreatesLost + loss.acknowledgedDeletesLost)),
+            figure('unacknowledged writes landed', writes((loss) => loss.unacknowledgedCreatesLanded + loss.unacknowledgedDeletesLanded)),
           ]
-        : mixed
-          ? ['n/a', 'n/a']
-          : []),
-    ]),
-    [false, true, true, true, false, true, true, true, true, true, true, true],
+        : []),
+    ],
+    faults,
   );
 }
 
@@ -332,12 +314,20 @@ function renderFaultSection(results: BenchResults): string {
   ].join('\n');
 }
 
+function renderImages(images: VersionInfo['images']): string {
+  return table<VersionInfo['images'][number]>(
+    [
+      { header: 'tier', cell: (image) => image.service },
+      { header: 'image', cell: (image) => image.image },
+      { header: 'image id', cell: (image) => image.imageId.replace(/^sha256:/, '').slice(0, 12) },
+    ],
+    images,
+  );
+}
+
 function renderRecord(results: BenchResults): string {
   const { machine, versions, settings } = results;
-  const images = markdownTable(
-    ['tier', 'image', 'image id'],
-    versions.images.map((image) => [image.service, image.image, image.imageId.replace(/^sha256:/, '').slice(0, 12)]),
-  );
+  const images = renderImages(versions.images);
   return [
     '## Machine and versions',
     '',
@@ -363,11 +353,15 @@ export function renderReport(results: BenchResults): string {
     '',
     `Command: \`${results.command}\``,
     '',
-    `API settings: ${Object.entries(settings.api).map(([name, value]) => `${name}=${value}`).join(', ') || 'none set'} (the rest at their defaults).`,
+    settings.apiError === undefined
+      ? `API settings: ${Object.entries(settings.api).map(([name, value]) => `${name}=${value}`).join(', ') || 'none set'} (the rest at their defaults).`
+      : `API settings: **could not be read** (${settings.apiError.split('\n')[0]}).`,
     '',
     `Load (${settings.scenario}): ${settings.request}. Closed model: ${settings.vus} concurrent users, each sending its next`,
     `request when the previous one is answered; ${settings.durationS} s per run after ${settings.warmupS > 0 ? `a ${settings.warmupS} s warm-up` : 'no warm-up'};`,
-    `${settings.runs} run${settings.runs === 1 ? '' : 's'} per replica count${settings.runs > 1 ? ' (the median of each figure is reported)' : ''}.`,
+    results.comparison === undefined
+      ? `${settings.runs} run${settings.runs === 1 ? '' : 's'} per replica count${settings.runs > 1 ? ' (the median of each figure is reported)' : ''}.`
+      : `${results.comparison.rounds.length} round${results.comparison.rounds.length === 1 ? '' : 's'} of one run of A and one of B, at ${settings.replicas.join(', ')} API replica(s) (A first in odd rounds, B in even ones).`,
     settings.open.length === 0
       ? 'No open-model run.'
       : `Then open model: requests arrive at ${settings.open.join(' and ')} x the closed-model requests/s, ${settings.durationS} s each,` +
@@ -376,12 +370,15 @@ export function renderReport(results: BenchResults): string {
     '',
     'CPU % is computed as `docker stats` does: 100% is one full core, so a tier can exceed 100% and all tiers',
     `together can reach ${results.machine.cores * 100}% on this ${results.machine.cores}-core machine. Memory excludes reclaimable page cache.`,
-    'A tier\'s figure adds up its containers at each one-second reading; CPU ms/request is its mean CPU times the run\'s',
-    'duration over the requests served. The load generator (tier `k6`) runs on the same machine and uses the same cores.',
+    'A tier\'s figure adds up its containers at each one-second reading; CPU ms/request is the CPU time its containers\'',
+    'cumulative counters advanced by from the load\'s start to its end, over the requests served. The load generator',
+    '(tier `k6`) runs on the same machine and uses the same cores.',
     `"Host load" is the 1-minute load average as a run ended: far above ${results.machine.cores} means other work competed for the CPU`,
     'and the run understates the stack.',
     '',
-    ...(results.faults === undefined
+    ...(results.comparison !== undefined
+      ? [renderComparison(results.comparison)]
+      : results.faults === undefined
       ? [
           '## Summary',
           '',

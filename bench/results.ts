@@ -1,6 +1,7 @@
 import type { Fault, FaultMarks, K6Figures } from '../tools/stack/index.js';
 import type { FaultImpact, WriteLoss } from './fault-timeline.js';
 import type { CeilingResult } from './ceiling.js';
+import type { ComparisonResult } from './comparison.js';
 import type { ContainerStatsSummary, TierStats } from './docker-stats.js';
 import type { MachineInfo, VersionInfo } from './environment.js';
 import type { PreflightCheck } from './preflight.js';
@@ -64,6 +65,8 @@ export interface ReplicaResult {
   open: OpenRunResult[];
   /** What the database serves of the list endpoint's statements through the same PgBouncer (pgbench). */
   ceiling: CeilingResult | null;
+  /** Why the ceiling was not measured (the report says so beside it). */
+  ceilingError?: string;
 }
 
 /** The whole record of a bench: what was run, where, with what, and every figure (results.json). */
@@ -92,12 +95,31 @@ export interface BenchResults {
     request: string;
     /** API settings the replicas ran with (their environment); what is not listed had its default. */
     api: Record<string, string>;
+    /** Why the API settings could not be read (then `api` is empty and says nothing). */
+    apiError?: string;
   };
   machine: MachineInfo;
   versions: VersionInfo;
   preflight: PreflightCheck[];
   results: ReplicaResult[];
   faults?: FaultRunResult[];
+  /** --compare: both sides' rounds, medians, the difference with its interval, and the verdict. */
+  comparison?: ComparisonRecord;
+}
+
+/** A comparison as recorded: the statistics, and the runs of each round with their files. */
+export interface ComparisonRecord extends ComparisonResult {
+  /** Each side's project, port and API settings as its replicas ran with them (or why they could not be read). */
+  stacks: { a: ComparisonStack; b: ComparisonStack };
+  runs: Array<{ round: number; a: RunResult; b: RunResult }>;
+}
+
+export interface ComparisonStack {
+  project: string;
+  baseUrl: string;
+  api: Record<string, string>;
+  apiError?: string;
+  images: Array<{ service: string; image: string; imageId: string }>;
 }
 
 /** Median of each load figure over the runs. */
@@ -153,8 +175,10 @@ export function summarizeReplicaCount(
   runs: RunResult[],
   open: OpenRunResult[] = [],
   ceiling: CeilingResult | null = null,
+  ceilingError?: string,
 ): ReplicaResult {
   return {
+    ...(ceilingError === undefined ? {} : { ceilingError }),
     replicas,
     servedBy,
     runs,

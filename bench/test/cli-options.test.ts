@@ -58,6 +58,32 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(argv)).toThrow(message);
   });
 
+  it('--compare takes A and B, each NAME=value settings or "" for the defaults, at 1 replica and 5 rounds by default', () => {
+    const options = parseBenchArgs(['--compare', '', 'DB_POOL_MAX=1 APP_IMAGE=other-api:1', '--duration', '15s']);
+    expect(options.compare).toEqual({ a: {}, b: { DB_POOL_MAX: '1', APP_IMAGE: 'other-api:1' }, rounds: 5 });
+    expect(options).toMatchObject({ replicas: [1], open: [], runs: 1, durationMs: 15_000 });
+    expect(parseBenchArgs(['--rounds', '2', '--compare', 'DB_POOL_MAX=5', 'DB_POOL_MAX=25']).compare).toEqual({ a: { DB_POOL_MAX: '5' }, b: { DB_POOL_MAX: '25' }, rounds: 2 });
+    expect(parseBenchArgs([]).compare).toBeNull();
+  });
+
+  it.each([
+    [['--compare', ''], /two settings lists, A and B/],
+    [['--compare', '', 'DB_POOL_MAX=1', 'extra'], /Unexpected positional argument 'extra'/],
+    [['--compare', 'DB_POOL_MAX', ''], /--compare A must be NAME=value settings/],
+    [['--compare', '', 'HAPROXY_PORT=9000'], /--compare B sets HAPROXY_PORT, but the bench publishes each stack/],
+    [['--compare', '', 'X=1 X=2'], /sets X twice/],
+    [['--compare', '', '', '--rounds', '1'], /--rounds must be between 2 and 15/],
+    [['--rounds', '3'], /give --compare A B/],
+    [['--compare', '', '', '--use-running'], /leave out --use-running/],
+    [['--compare', '', '', '--fault', 'scale'], /give one of them/],
+    [['--compare', '', '', '--open', '0.5'], /leave out --open/],
+    [['--compare', '', '', '--runs', '3'], /leave out --runs/],
+    [['--compare', '', '', '--replicas', '1,2'], /single number/],
+  ])('rejects the comparison %j', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(UsageError);
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+
   it('--open none skips the open-model runs', () => {
     expect(parseBenchArgs(['--open', 'none']).open).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StatsSample } from '../docker-stats.js';
-import { cpuPercent, memoryWithoutCache, summarizeContainers, summarizeTiers, withCpuPerRequest } from '../docker-stats.js';
+import type { ContainerStats, ContainerSummary } from '../../tools/stack/index.js';
+import { StatsSampler, cpuNsByTier, cpuPercent, memoryWithoutCache, summarizeContainers, summarizeTiers, withCpuPerRequest } from '../docker-stats.js';
 
 const SECOND_NS = 1_000_000_000;
 
@@ -107,11 +108,91 @@ describe('summarizeTiers and summarizeContainers', () => {
   });
 });
 
-describe('withCpuPerRequest', () => {
-  it('turns a tier\'s mean CPU over the run into CPU milliseconds per request served', () => {
-    const tier = { service: 'app', containers: 1, peakCpuPercent: 90, meanCpuPercent: 80, peakMemoryBytes: 1, cpuMsPerRequest: Number.NaN };
-    // 80% of one core for 20 s is 16 s of CPU; over 8000 requests that is 2 ms each.
-    expect(withCpuPerRequest([tier], { requests: 8_000, durationS: 20 })[0]?.cpuMsPerRequest).toBeCloseTo(2, 10);
-    expect(withCpuPerRequest([tier], { requests: 0, durationS: 20 })[0]?.cpuMsPerRequest).toBeNaN();
+describe('CPU ms per request, from cumulative CPU counters', () => {
+  const MS = 1_000_000;
+  const tier = { service: 'app', containers: 1, peakCpuPercent: 90, meanCpuPercent: 80, peakMemoryBytes: 1, cpuMsPerRequest: Number.NaN };
+
+  it('counts only the CPU spent between the load\'s start and end, however long the sampler\'s window', () => {
+    // 2 idle seconds before k6, 10 s at half a core (5 s of CPU), 2 idle seconds after its summary.
+    const samples = [0, 0, ...Array.from({ length: 10 }, (_, i) => (i + 1) * 500), 5000, 5000].map((ms) => ({ containerId: 'app-1', service: 'app', cpuTotalNs: (1000 + ms) * MS }));
+    const start = [{ containerId: 'app-1', service: 'app', cpuTotalNs: 1000 * MS }];
+    const end = [{ containerId: 'app-1', service: 'app', cpuTotalNs: 6000 * MS }];
+    const [app] = withCpuPerRequest([tier], cpuNsByTier(start, samples, end), 1000);
+    // 5 s of CPU over 1000 requests: 5 ms each (a mean over the 14 readings times k6's 10 s said 3.6).
+    expect(app?.cpuMsPerRequest).toBeCloseTo(5, 10);
+  });
+
+  it('adds a tier\'s containers, counts a new one from zero, a restarted one from its restart, and a removed one to its last reading', () => {
+    const counters = cpuNsByTier(
+      [{ containerId: 'a1', service: 'app', cpuTotalNs: 100 * MS }, { containerId: 'pg', service: 'postgres', cpuTotalNs: 900 * MS }],
+      [
+        { containerId: 'k6', service: 'k6', cpuTotalNs: 40 * MS }, // started during the run
+        { containerId: 'pg', service: 'postgres', cpuTotalNs: 950 * MS },
+        { containerId: 'pg', service: 'postgres', cpuTotalNs: 30 * MS }, // restarted: its counter began again
+        { containerId: 'k6', service: 'k6', cpuTotalNs: 70 * MS }, // then removed before the end
+      ],
+      [{ containerId: 'a1', service: 'app', cpuTotalNs: 400 * MS }, { containerId: 'a2', service: 'app', cpuTotalNs: 20 * MS }, { containerId: 'pg', service: 'postgres', cpuTotalNs: 80 * MS }],
+    );
+    expect(Object.fromEntries([...counters].map(([service, ns]) => [service, ns / MS]))).toEqual({ app: 320, postgres: 130, k6: 70 });
+  });
+
+  it('gives NaN with no requests or no counters for the tier', () => {
+    expect(withCpuPerRequest([tier], new Map([['app', 5 * MS]]), 0)[0]?.cpuMsPerRequest).toBeNaN();
+    expect(withCpuPerRequest([tier], new Map(), 10)[0]?.cpuMsPerRequest).toBeNaN();
+  });
+});
+
+describe('StatsSampler', () => {
+  const container = (id: string): ContainerSummary => ({ Id: id, Names: [`/bench-${id}`], Labels: { 'com.docker.compose.service': id } }) as unknown as ContainerSummary;
+  const stats = (ns: number): ContainerStats => ({
+    read: new Date().toISOString(),
+    cpu_stats: { cpu_usage: { total_usage: ns }, system_cpu_usage: ns * 10, online_cpus: 2 },
+    memory_stats: { usage: 1024 },
+  });
+  const gone = Object.assign(new Error('(HTTP code 404) no such container'), { statusCode: 404 });
+
+  it('keeps a round whose container was removed meanwhile, and passes on no reading after stop()', async () => {
+    let reads = 0;
+    const passedOn: string[] = [];
+    let stopped = false;
+    const sampler = new StatsSampler(
+      'bench',
+      (sample) => {
+        if (stopped) throw new Error(`write after the stats file was closed: ${sample.container}`);
+        passedOn.push(sample.service);
+      },
+      5,
+      {
+        list: () => Promise.resolve([container('k6'), container('app')]),
+        read: async (id) => {
+          reads += 1;
+          // The k6 container is gone at once; the app's reading is slow and lands after the k6 one failed.
+          if (id === 'k6') throw gone;
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return stats(reads * 1_000_000);
+        },
+      },
+    );
+    await sampler.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const { samples, errors } = await sampler.stop();
+    stopped = true;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(errors).toEqual([]);
+    expect(samples.length).toBeGreaterThan(0);
+    expect(samples.every((sample) => sample.service === 'app')).toBe(true);
+    expect(passedOn).toEqual(samples.map((sample) => sample.service));
+  });
+
+  it('records a failed reading other than a removed container as an error, without losing the others', async () => {
+    const sampler = new StatsSampler('bench', () => {}, 5, {
+      list: () => Promise.resolve([container('haproxy'), container('app')]),
+      read: (id) => (id === 'haproxy' ? Promise.reject(new Error('engine busy')) : Promise.resolve(stats(Date.now() * 1000))),
+    });
+    await sampler.start();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const { samples, errors } = await sampler.stop();
+    expect(samples.some((sample) => sample.service === 'app')).toBe(true);
+    expect(errors.some((error) => error.endsWith('engine busy'))).toBe(true);
   });
 });

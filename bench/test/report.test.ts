@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatNumber, formatRate, markdownTable, renderOpenSummary, renderReport, renderSummary, unhealthyRuns } from '../report.js';
+import { figure, formatBytes, formatNumber, formatRate, renderOpenSummary, renderReport, renderSummary, table, unhealthyRuns } from '../report.js';
 import { benchResults, openRun, runResult } from './fixtures.js';
 
 /** The cells of the table row whose first cell is `first`, in the section starting at `heading`. */
@@ -21,9 +21,12 @@ describe('formatting', () => {
     expect(formatRate(Number.NaN)).toBe('n/a');
   });
 
-  it('escapes pipes so a value cannot split a cell', () => {
-    const table = markdownTable(['a', 'b'], [['x|y', 'z']], [false, true]);
-    expect(table.split('\n')).toEqual(['| a | b |', '|---|---:|', '| x\\|y | z |']);
+  it('builds a table from column definitions, figures right-aligned, escaping pipes so a value cannot split a cell', () => {
+    const text = table<{ name: string; count: number }>(
+      [{ header: 'a', cell: (row) => row.name }, figure('b', (row) => String(row.count))],
+      [{ name: 'x|y', count: 3 }],
+    );
+    expect(text.split('\n')).toEqual(['| a | b |', '|---|---:|', '| x\\|y | 3 |']);
   });
 });
 
@@ -123,6 +126,26 @@ describe('renderReport', () => {
     expect(row(text, '## 2 API replicas', '0.8')).toEqual(['0.8', '1160', '23200', '1160', '15.0', '30.0', '60.0', '120.0', '12', '0.00%', '1.6', '[html](k6-r2-open0.8.html)']);
     expect(text.slice(text.indexOf('## 2 API replicas'))).toContain('The open-model run at 0.8 dropped iterations');
     expect(text.slice(0, text.indexOf('## 2 API replicas'))).not.toContain('dropped iterations:');
+  });
+
+  it('writes beside the ceiling why it was not measured, instead of a figure measured the wrong way', () => {
+    const failed = benchResults();
+    const first = failed.results[0];
+    if (first === undefined) throw new Error('fixture has results');
+    first.ceiling = null;
+    first.ceilingError = 'no running app container in recipes-bench to read the API settings from';
+    const text = renderReport(failed);
+    expect(text).toContain('Ceiling: **not measured**: no running app container in recipes-bench to read the API settings from');
+    expect(row(text, '## Summary', '1')[6]).toBe('n/a');
+  });
+
+  it('says the API settings could not be read rather than "none set"', () => {
+    const unread = benchResults();
+    unread.settings.api = {};
+    unread.settings.apiError = 'connect ENOENT /var/run/docker.sock';
+    const text = renderReport(unread);
+    expect(text).toContain('API settings: **could not be read** (connect ENOENT /var/run/docker.sock).');
+    expect(text).not.toContain('none set');
   });
 
   it('has no open-model table when none was run', () => {

@@ -1,5 +1,5 @@
 // Traffic helpers of the e2e tests, on top of the shared API client (tools/stack/api.ts).
-import { request } from '../../tools/stack/index.js';
+import { request, waitFor } from '../../tools/stack/index.js';
 
 /** Which replicas answer `count` sequential GET /healthz requests (X-Served-By), and how many failed. */
 export async function sampleServedBy(
@@ -21,23 +21,8 @@ export async function sampleServedBy(
 }
 
 /** Calls `check` every `intervalMs` until it returns a value other than undefined; throws after `timeoutMs`. */
-export async function pollUntil<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  options: { timeoutMs: number; intervalMs?: number },
-): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1_000));
-  }
-  throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+export function pollUntil<T>(what: string, check: () => Promise<T | undefined>, options: { timeoutMs: number; intervalMs?: number }): Promise<T> {
+  return waitFor(what, check, options);
 }
 
 /** Sequential GET /healthz requests running in the background until stopped; collects every failure. */

@@ -83,17 +83,22 @@ export class ComposeProject {
     return result.output;
   }
 
-  /** The arguments of `up` for `replicas` API containers; `--no-recreate` leaves running containers as they are. */
-  upArgs(replicas: number, build: boolean): string[] {
-    return ['up', '-d', ...(build ? ['--build'] : ['--no-recreate']), '--scale', `${APP_SERVICE}=${replicas}`];
+  /**
+   * The arguments of `up` for `replicas` API containers: building the API image first, or (`build` false) rescaling
+   * with `--no-recreate`, which leaves running containers as they are, or (`rescale` false too) starting with
+   * `--no-build`, which runs the images as they are (one named by APP_IMAGE is never built over).
+   */
+  upArgs(replicas: number, build: boolean, rescale = !build): string[] {
+    return ['up', '-d', ...(rescale ? ['--no-recreate'] : build ? ['--build'] : ['--no-build']), '--scale', `${APP_SERVICE}=${replicas}`];
   }
 
   /**
-   * Builds the images and starts the stack with `replicas` API containers. Compose returns once migrations ran and
-   * every replica reported healthy (HAProxy depends on that); routing is checked separately (waitForRouting).
+   * Starts the stack with `replicas` API containers, building the images first unless `build` is false. Compose returns
+   * once migrations ran and every replica reported healthy (HAProxy depends on that); routing is checked separately
+   * (waitForRouting).
    */
-  async up(replicas: number, signal?: AbortSignal): Promise<void> {
-    await this.run(this.upArgs(replicas, true), { timeoutMs: BUILD_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) });
+  async up(replicas: number, signal?: AbortSignal, build = true): Promise<void> {
+    await this.run(this.upArgs(replicas, build, false), { timeoutMs: BUILD_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) });
   }
 
   /**

@@ -2,6 +2,7 @@
 // tests find, inspect, read and exec into containers through these functions only.
 import Docker from 'dockerode';
 import { captured } from './processes.js';
+import { waitFor } from './waiting.js';
 
 export type ContainerSummary = Docker.ContainerInfo;
 export type ContainerDetails = Docker.ContainerInspectInfo;
@@ -105,6 +106,25 @@ export async function serviceContainer(project: string, service: string): Promis
   return found[0];
 }
 
+/** True when the engine has `image` locally (a pull would not be needed). */
+export async function imagePresent(image: string): Promise<boolean> {
+  try {
+    await docker().getImage(image).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `docker pull image`, as compose pulls a missing image; throws with the engine's reason when it cannot. */
+export async function pullImage(image: string): Promise<void> {
+  const stream = await docker().pull(image);
+  await new Promise<void>((resolve, reject) => {
+    docker().modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()));
+  });
+  if (!(await imagePresent(image))) throw new Error(`the engine reported no error, but ${image} is not there`);
+}
+
 /** `docker inspect` of one container. */
 export function inspectContainer(id: string): Promise<ContainerDetails> {
   return docker().getContainer(id).inspect();
@@ -206,12 +226,14 @@ export function unsettledContainers(containers: readonly Pick<ContainerDetails, 
  * anything that depends on a service in that state.
  */
 export async function waitForSettledService(project: string, service: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const containers = await projectContainers(project, { service, all: true });
-    const unsettled = unsettledContainers(await Promise.all(containers.map((container) => inspectContainer(container.Id))));
-    if (unsettled.length === 0) return;
-    if (Date.now() >= deadline) throw new Error(`${service} of ${project} did not settle within ${timeoutMs / 1000} s: ${unsettled.join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+  await waitFor(
+    `${service} of ${project} to settle`,
+    async () => {
+      const containers = await projectContainers(project, { service, all: true });
+      const unsettled = unsettledContainers(await Promise.all(containers.map((container) => inspectContainer(container.Id))));
+      if (unsettled.length > 0) throw new Error(unsettled.join(', '));
+      return true;
+    },
+    { timeoutMs },
+  );
 }

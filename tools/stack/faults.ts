@@ -2,6 +2,7 @@
 import { connect } from 'node:net';
 import type { ComposeProject } from './compose.js';
 import { APP_SERVICE } from './compose.js';
+import { waitFor, WaitTimeoutError } from './waiting.js';
 import { containerAddress, containerName, docker, projectContainers, serviceContainer } from './docker.js';
 
 export const FAULTS = ['kill-replica', 'stop-replica', 'restart-pgbouncer', 'restart-postgres', 'scale'] as const;
@@ -39,18 +40,13 @@ export function tcpAccepts(host: string, port: number, timeoutMs = 500): Promise
   });
 }
 
-/** Polls the container's port every 100 ms until it accepts a connection; gives up after `timeoutMs`. */
+/** Polls the container's port every 100 ms until it accepts a connection; null when it has not after `timeoutMs`. */
 async function acceptingSince(id: string, port: number, timeoutMs: number): Promise<number | null> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if (await tcpAccepts(await containerAddress(id), port)) return Date.now();
-    } catch {
-      // no address while the container restarts
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return null;
+  const accepting = async (): Promise<number | undefined> => ((await tcpAccepts(await containerAddress(id), port)) ? Date.now() : undefined);
+  return waitFor(`port ${port} of ${id.slice(0, 12)}`, accepting, { timeoutMs, intervalMs: 100 }).catch((error: unknown) => {
+    if (error instanceof WaitTimeoutError) return null;
+    throw error;
+  });
 }
 
 /** The API container the fault hits: the first in name order, so runs are comparable. */

@@ -10,7 +10,9 @@ export {
   docker,
   engineVersion,
   execInContainer,
+  imagePresent,
   inspectContainer,
+  pullImage,
   projectContainers,
   projectLeftovers,
   projectPublishingPort,
@@ -43,10 +45,12 @@ export type { Announce } from './swarm.js';
 export { SECRET_NAMES, temporarySecrets, writeSecrets } from './secrets.js';
 export type { SecretName, SecretValues, TemporarySecrets } from './secrets.js';
 export { withDeadline } from './deadline.js';
+export { WaitTimeoutError, waitFor } from './waiting.js';
+export type { WaitOptions } from './waiting.js';
 export { waitForRouting } from './routing.js';
 export type { Routing } from './routing.js';
-export { K6_DIR, K6_THRESHOLDS_CROSSED, binaryK6, findOnPath, imageK6, pinnedK6Image } from './k6.js';
-export type { K6Result, K6Run, K6Runner } from './k6.js';
+export { K6_DIR, K6_THRESHOLDS_CROSSED, K6UnavailableError, binaryK6, chooseK6Source, findOnPath, imageK6, k6Runner, pinnedK6Image } from './k6.js';
+export type { K6Result, K6Run, K6Runner, K6Source } from './k6.js';
 export { runCommand, tail } from './processes.js';
 export { parseK6Summary } from './k6-summary.js';
 export type { K6Figures, LatencyMs } from './k6-summary.js';

@@ -76,6 +76,42 @@ export async function findOnPath(command: string, path = process.env.PATH ?? '')
   return undefined;
 }
 
+/** Where the load generator comes from: a k6 binary on this machine, or the pinned image (present or pulled). */
+export type K6Source = { kind: 'binary'; path: string } | { kind: 'image'; image: string };
+
+/** Neither way of running k6 works; the message names both ways to get one. */
+export class K6UnavailableError extends Error {
+  override name = 'K6UnavailableError';
+}
+
+/**
+ * Decides how k6 runs before anything is started: k6 on PATH, else the image compose.yaml pins, pulled when it is
+ * missing (as compose would). Throws K6UnavailableError naming both ways to get k6 when neither works.
+ */
+export async function chooseK6Source(options: {
+  path?: string;
+  image: string;
+  imagePresent: (image: string) => Promise<boolean>;
+  pullImage: (image: string) => Promise<void>;
+  announce?: (message: string) => void;
+}): Promise<K6Source> {
+  const onPath = await findOnPath('k6', options.path);
+  if (onPath !== undefined) return { kind: 'binary', path: onPath };
+  if (await options.imagePresent(options.image)) return { kind: 'image', image: options.image };
+  options.announce?.(`no k6 on PATH and no ${options.image} here: pulling it`);
+  try {
+    await options.pullImage(options.image);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new K6UnavailableError(
+      `no load generator: k6 is not on PATH, and the image ${options.image} is not here and could not be pulled (${reason.split('\n')[0]}). ` +
+        `Either put a k6 binary on PATH (a release from https://github.com/grafana/k6/releases, or \`go install go.k6.io/k6@v${options.image.split(':')[1] ?? 'latest'}\`), ` +
+        `or make the image available to Docker (\`docker pull ${options.image}\`, or \`docker tag <a local k6 image> ${options.image}\`).`,
+    );
+  }
+  return { kind: 'image', image: options.image };
+}
+
 /** The k6 image compose.yaml pins for its `k6` service, e.g. "grafana/k6:1.8.1". */
 export async function pinnedK6Image(composeFile = join(COMPOSE_DIR, COMPOSE_FILE)): Promise<string> {
   const match = /^\s*image:\s*["']?(grafana\/k6:[^\s"'#]+)/m.exec(await readFile(composeFile, 'utf8'));
@@ -151,14 +187,15 @@ export async function binaryK6(k6Path: string, baseUrl: string): Promise<K6Runne
  * includes it.
  */
 export async function imageK6(image: string, project: string, network?: string): Promise<K6Runner> {
-  const oneOff: OneOffK6 = { project, image, network: network ?? (await serviceNetwork(project, 'haproxy')) };
-  const printed = await runK6Container(oneOff, { command: ['version'], env: {}, binds: [], timeoutMs: 60_000 });
+  // Asked before the stack exists (the bench settles its generator first), so on no network.
+  const printed = await runK6Container({ project, image, network: 'none' }, { command: ['version'], env: {}, binds: [], timeoutMs: 60_000 });
   if (printed.code !== 0) throw new Error(`k6 version in ${image} failed (exit ${printed.code}): ${printed.output}`);
   return {
     kind: 'image',
     version: `${printed.output.trim().split('\n')[0] ?? 'k6'} (image ${image})`,
     baseUrl: HAPROXY_IN_NETWORK,
     async run(run) {
+      const oneOff: OneOffK6 = { project, image, network: network ?? (await serviceNetwork(project, 'haproxy')) };
       const log = createWriteStream(join(run.outDir, run.logFile));
       const { code, output } = await runK6Container(oneOff, {
         command: runArgs(run, '/results', '/scripts'),
@@ -263,4 +300,9 @@ class ExitWaitStrategy implements WaitStrategy {
   getStartupTimeout(): number {
     return this.#timeoutMs;
   }
+}
+
+/** A runner of the chosen k6 for one stack: the binary sends to `baseUrl`, the image joins `project`'s network. */
+export function k6Runner(source: K6Source, target: { baseUrl: string; project: string }): Promise<K6Runner> {
+  return source.kind === 'binary' ? binaryK6(source.path, target.baseUrl) : imageK6(source.image, target.project);
 }

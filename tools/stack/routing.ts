@@ -1,4 +1,5 @@
 import { request } from './api.js';
+import { waitFor } from './waiting.js';
 
 /** Replicas HAProxy routed to, and how long it took until it did. */
 export interface Routing {
@@ -19,11 +20,9 @@ export async function waitForRouting(
 ): Promise<Routing> {
   const started = Date.now();
   let goodRounds = 0;
-  let lastProblem = 'no round completed';
   // Enough concurrent requests per round that round-robin reaches every server at least once.
   const perRound = Math.max(8, replicas * 6);
-  while (Date.now() - started < options.timeoutMs) {
-    options.signal?.throwIfAborted();
+  const round = async (): Promise<Routing | undefined> => {
     const answers = await Promise.all(
       Array.from({ length: perRound }, async () => {
         try {
@@ -38,16 +37,13 @@ export async function waitForRouting(
     const servedBy = [...new Set(answers.flatMap((answer) => (answer.servedBy === null ? [] : [answer.servedBy])))].sort();
     if (failures === 0 && servedBy.length === replicas) {
       goodRounds += 1;
-      if (goodRounds === 2) return { servedBy, waitedMs: Date.now() - started };
-    } else {
-      goodRounds = 0;
-      const answering = `${servedBy.length} replica(s) answered (${servedBy.join(', ') || 'none'})`;
-      lastProblem =
-        failures > 0
-          ? `${failures} of ${perRound} requests to /healthz failed; ${answering}`
-          : `every request to /healthz succeeded, but ${answering}`;
+      return goodRounds === 2 ? { servedBy, waitedMs: Date.now() - started } : undefined;
     }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  throw new Error(`HAProxy at ${baseUrl} did not route to ${replicas} ready replica(s) within ${Math.round(options.timeoutMs / 1000)} s: ${lastProblem}`);
+    goodRounds = 0;
+    const answering = `${servedBy.length} replica(s) answered (${servedBy.join(', ') || 'none'})`;
+    throw new Error(
+      failures > 0 ? `${failures} of ${perRound} requests to /healthz failed; ${answering}` : `every request to /healthz succeeded, but ${answering}`,
+    );
+  };
+  return waitFor(`HAProxy at ${baseUrl} routing to ${replicas} ready replica(s)`, round, options);
 }

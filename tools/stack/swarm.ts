@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { APP_SERVICE } from './compose.js';
 import { STACK_NAMESPACE_LABEL, docker, projectContainers } from './docker.js';
 import { runCommand, tail } from './processes.js';
+import { waitFor } from './waiting.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The stack file, and the folder its relative paths start from. */
@@ -64,13 +65,11 @@ async function dockerCli(args: readonly string[], announce?: Announce, options: 
 
 /** Calls `check` every second until it returns something other than undefined; throws after `timeoutMs`. */
 async function waitUntil<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, lastSeen: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  return waitFor(what, async () => {
     const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not done after ${Math.round(timeoutMs / 1000)} s (${lastSeen()})`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+    if (value === undefined) throw new Error(lastSeen());
+    return value;
+  }, { timeoutMs });
 }
 
 /** True when this engine is a manager of an active swarm. */
