@@ -63,7 +63,8 @@ export function parsePgbench(output: string): Pick<CeilingResult, 'tps' | 'laten
 
 /**
  * Runs pgbench in the stack's postgres container (the image carries it) against PgBouncer for `durationMs`, as the
- * user whose session cookie is `cookie`, fetching the first page as the API does (PAGE_SIZE + 1 rows).
+ * user whose session cookie is `cookie`, fetching the first page as the API does (PAGE_SIZE recipes, and one more to
+ * tell whether a next page exists).
  */
 export async function measureCeiling(options: {
   project: string;
@@ -81,7 +82,7 @@ export async function measureCeiling(options: {
   const pgbench = [
     'pgbench', '-h', PGBOUNCER_HOST, '-p', PGBOUNCER_PORT, '-U', '"$POSTGRES_USER"', '-n', '-M', protocol,
     '-c', String(clients), '-j', '2', '-T', String(Math.max(1, Math.round(options.durationMs / 1000))),
-    '-D', `hash='${hash}'`, '-D', 'after_id=0', '-D', `rows=${PAGE_SIZE + 1}`,
+    '-D', `hash='${hash}'`, '-D', 'after_id=0', '-D', `page=${PAGE_SIZE}`, '-D', `rows=${PAGE_SIZE + 1}`,
     '-f', '/tmp/list-endpoint.sql', '"$POSTGRES_DB"',
   ].join(' ');
   // The container's own POSTGRES_* settings carry the credentials; the script travels in an environment variable.

@@ -23,7 +23,7 @@ describe('migrations', () => {
   it('are recorded and applying them again changes nothing', async () => {
     expect(await migrate(db.sql)).toEqual([]);
     const applied = await db.sql`select name from schema_migrations order by name`;
-    expect(applied.map((row) => row.name)).toEqual(['0001-initial-schema.sql']);
+    expect(applied.map((row) => row.name)).toEqual(['0001-initial-schema.sql', '0002-recipe-summary-json.sql']);
   });
 
   it('run concurrently without conflict', async () => {

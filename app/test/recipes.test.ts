@@ -111,6 +111,7 @@ describe('GET /api/v1/recipes', () => {
       { name: 'Crème\u2028brûlée 😀 </script>', author: null, source: null, time: null, tags: ['a"b', 'ü', '\\', 'x\ny'] },
       { name: 'Plain', servings: 1, time: 0, tags: ['one'] },
     ];
+    const summaries: Partial<RecipeDetail>[] = [];
     for (const fields of awkward) {
       const created = await call('POST', '/api/v1/recipes', { servings: 4, ...fields });
       expect(created.status).toBe(201);
@@ -124,7 +125,13 @@ describe('GET /api/v1/recipes', () => {
       expect(JSON.stringify(JSON.parse(body))).toBe(body);
       expect((JSON.parse(body) as Page).recipes).toEqual([summary]);
       expect(response.headers.get('content-type')).toBe('application/json');
+      summaries.push(summary);
     }
+    // All of them on one page: the whole body, separators and cursor included, is what JSON.stringify writes.
+    const first = summaries[0]?.id ?? 0;
+    const page = await call('GET', `/api/v1/recipes?limit=2&cursor=${encodeCursor(first - 1)}`);
+    const body = await page.text();
+    expect(body).toBe(JSON.stringify({ recipes: summaries.slice(0, 2), next_cursor: encodeCursor(summaries[1]?.id ?? 0) }));
   });
 
   it.each([

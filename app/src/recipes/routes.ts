@@ -11,6 +11,7 @@ import * as operations from '../operations.js';
 import { badRequest, notFound } from '../problem.js';
 import { pathUnder, validated } from '../validation.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { listPageBody } from './list-page.js';
 import { createRecipe, deleteRecipe, findRecipe, listRecipes, updateRecipe } from './queries.js';
 
 const JSON_CONTENT = { 'Content-Type': 'application/json' };
@@ -34,15 +35,10 @@ export function recipeRoutes(sql: Sql) {
     .on(list.method, path(list), requireSessionCookie, validated(list), async (c) => {
       const { limit, cursor } = c.req.valid('query');
       const after = cursor === undefined ? 0 : decodeCursor(cursor);
-      // One row more than the page tells whether a next page exists without a count.
-      const rows = await listRecipes(sql, c.var.sessionToken, after, limit + 1);
-      if (rows === undefined) throw sessionNotLive();
-      const recipes = rows.slice(0, limit);
-      const last = recipes.at(-1);
-      const nextCursor = rows.length > limit && last ? encodeCursor(last.id) : null;
-      // The items arrive as JSON text (queries.ts): joined as they are, the same bytes c.json would write for them.
-      const items = recipes.map((recipe) => recipe.json).join(',');
-      return c.body(`{"recipes":[${items}],"next_cursor":${JSON.stringify(nextCursor)}}`, 200, JSON_CONTENT);
+      const page = await listRecipes(sql, c.var.sessionToken, after, limit);
+      if (page === undefined) throw sessionNotLive();
+      const nextCursor = page.more && page.lastId !== undefined ? encodeCursor(page.lastId) : null;
+      return c.body(listPageBody(page, nextCursor), 200, JSON_CONTENT);
     })
     .use(requireSession(sql))
     .on(get.method, path(get), validated(get), async (c) => {
