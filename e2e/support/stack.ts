@@ -3,10 +3,9 @@ import {
   Wait,
   type StartedDockerComposeEnvironment,
   type StartedTestContainer,
-  type WaitStrategy,
 } from 'testcontainers';
 import { inject } from 'vitest';
-import { APP_SERVICE, COMPOSE_DIR, COMPOSE_FILE, parseCsv, psqlCommand, waitForRouting, type Credentials, type QueryTarget, type Row } from '../../tools/stack/index.js';
+import { APP_SERVICE, COMPOSE_DIR, COMPOSE_FILE, TimedWaitStrategy, parseCsv, psqlCommand, waitForRouting, type Credentials, type QueryTarget, type Row } from '../../tools/stack/index.js';
 
 /** What the global setup started, as handed to every test file (plain data: it crosses into the test workers). */
 export interface StackInfo {
@@ -37,33 +36,18 @@ const ROUTING_TIMEOUT_MS = 2 * 60_000;
  * "HAProxy routes to N ready replicas" (tools/stack/routing.ts) as a testcontainers wait strategy, for the haproxy
  * container: `up()` returns only once traffic through the published port reaches every replica.
  */
-class RoutingWaitStrategy implements WaitStrategy {
-  #timeoutMs = ROUTING_TIMEOUT_MS;
-  #timeoutSet = false;
+class RoutingWaitStrategy extends TimedWaitStrategy {
   readonly #baseUrl: string;
   readonly #replicas: number;
 
   constructor(baseUrl: string, replicas: number) {
+    super(ROUTING_TIMEOUT_MS);
     this.#baseUrl = baseUrl;
     this.#replicas = replicas;
   }
 
   async waitUntilReady(): Promise<void> {
-    await waitForRouting(this.#baseUrl, this.#replicas, { timeoutMs: this.#timeoutMs });
-  }
-
-  withStartupTimeout(startupTimeoutMs: number): this {
-    this.#timeoutMs = startupTimeoutMs;
-    this.#timeoutSet = true;
-    return this;
-  }
-
-  isStartupTimeoutSet(): boolean {
-    return this.#timeoutSet;
-  }
-
-  getStartupTimeout(): number {
-    return this.#timeoutMs;
+    await waitForRouting(this.#baseUrl, this.#replicas, { timeoutMs: this.startupTimeoutMs });
   }
 }
 

@@ -6,11 +6,12 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { GenericContainer, type WaitStrategy } from 'testcontainers';
+import { GenericContainer } from 'testcontainers';
 import { runCommand, tail } from './processes.js';
 import { COMPOSE_DIR, COMPOSE_FILE } from './compose.js';
 import { COMPOSE_ONEOFF_LABEL, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, serviceNetwork } from './docker.js';
 import { parseK6Summary, type K6Figures } from './k6-summary.js';
+import { TimedWaitStrategy } from './wait-strategy.js';
 
 /** The folder holding the k6 scripts (k6/recipes.js, k6/open-model.js, k6/mixed.js). */
 export const K6_DIR = fileURLToPath(new URL('../../k6/', import.meta.url));
@@ -262,13 +263,12 @@ async function runK6Container(
  * 99, thresholds crossed, is a result, not a failure to start). Stops it with SIGINT when `signal` aborts, as Ctrl-C
  * would, and gives up after the startup timeout.
  */
-class ExitWaitStrategy implements WaitStrategy {
+class ExitWaitStrategy extends TimedWaitStrategy {
   exitCode = -1;
-  #timeoutMs = 60_000;
-  #timeoutSet = false;
   readonly #signal: AbortSignal | undefined;
 
   constructor(signal?: AbortSignal) {
+    super(60_000);
     this.#signal = signal;
   }
 
@@ -276,29 +276,16 @@ class ExitWaitStrategy implements WaitStrategy {
     const interrupt = (): void => void container.kill({ signal: 'SIGINT' }).catch(() => undefined);
     this.#signal?.addEventListener('abort', interrupt, { once: true });
     try {
-      const timedOut = AbortSignal.timeout(this.#timeoutMs);
+      const limitMs = this.startupTimeoutMs;
+      const timedOut = AbortSignal.timeout(limitMs);
       const result = (await Promise.race([
         container.wait(),
-        new Promise((_, reject) => timedOut.addEventListener('abort', () => reject(new Error(`k6 did not exit within ${this.#timeoutMs / 1000} s`)), { once: true })),
+        new Promise((_, reject) => timedOut.addEventListener('abort', () => reject(new Error(`k6 did not exit within ${limitMs / 1000} s`)), { once: true })),
       ])) as { StatusCode: number };
       this.exitCode = result.StatusCode;
     } finally {
       this.#signal?.removeEventListener('abort', interrupt);
     }
-  }
-
-  withStartupTimeout(startupTimeoutMs: number): this {
-    this.#timeoutMs = startupTimeoutMs;
-    this.#timeoutSet = true;
-    return this;
-  }
-
-  isStartupTimeoutSet(): boolean {
-    return this.#timeoutSet;
-  }
-
-  getStartupTimeout(): number {
-    return this.#timeoutMs;
   }
 }
 
