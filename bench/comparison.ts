@@ -4,6 +4,8 @@
 // rounds (resampled as pairs, with a seeded generator so the same rounds always give the same interval).
 import type { TierStats } from './docker-stats.js';
 import { median } from './statistics.js';
+// The seed's generator (mulberry32): the same resamples for the same rounds, on every machine.
+import { createRandom } from '../app/src/db/seed-data.js';
 
 /** One side's figures in one round. */
 export interface SideFigures {
@@ -61,18 +63,6 @@ const RESAMPLES = 10_000;
 const SEED = 0x5eed;
 export const METHOD = `median of the per-round relative differences (B - A) / A, ${CONFIDENCE * 100}% percentile bootstrap over the paired rounds (${RESAMPLES} resamples, seeded)`;
 
-/** A small seeded generator (mulberry32): uniform in [0, 1), the same sequence for the same seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const position = (sorted.length - 1) * q;
@@ -83,7 +73,7 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 /** The median of `values` and a percentile-bootstrap interval for it at `confidence`. */
-export function bootstrapMedian(values: readonly number[], random: () => number = seededRandom(SEED), confidence = CONFIDENCE, resamples = RESAMPLES): Difference {
+export function bootstrapMedian(values: readonly number[], random: () => number = createRandom(SEED), confidence = CONFIDENCE, resamples = RESAMPLES): Difference {
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return { estimate: Number.NaN, low: Number.NaN, high: Number.NaN };
   const medians: number[] = [];
@@ -121,8 +111,8 @@ function medianSide(sides: readonly SideFigures[]): SideFigures {
 
 /** Each side's medians, the differences with their intervals, and the verdict. */
 export function compareRounds(a: Record<string, string>, b: Record<string, string>, rounds: ComparisonRound[]): ComparisonResult {
-  const requestsPerSecond = bootstrapMedian(relativeDifferences(rounds, (side) => side.requestsPerSecond), seededRandom(SEED));
-  const p99Ms = bootstrapMedian(relativeDifferences(rounds, (side) => side.p99Ms), seededRandom(SEED + 1));
+  const requestsPerSecond = bootstrapMedian(relativeDifferences(rounds, (side) => side.requestsPerSecond), createRandom(SEED));
+  const p99Ms = bootstrapMedian(relativeDifferences(rounds, (side) => side.p99Ms), createRandom(SEED + 1));
   const verdict = verdictOf(requestsPerSecond, rounds.length);
   const tooFew = rounds.length < MIN_ROUNDS && verdictOf(requestsPerSecond, MIN_ROUNDS) !== 'no-difference';
   return {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapMedian, compareRounds, relativeDifferences, roundOrder, seededRandom, verdictOf, type ComparisonRound, type SideFigures } from '../comparison.js';
+import { bootstrapMedian, compareRounds, relativeDifferences, roundOrder, verdictOf, type ComparisonRound, type SideFigures } from '../comparison.js';
+import { createRandom } from '../../app/src/db/seed-data.js';
 
 function side(requestsPerSecond: number, p99Ms: number): SideFigures {
   return { requestsPerSecond, p50Ms: p99Ms / 3, p99Ms, errorRate: 0, cpuMsPerRequest: { app: 1000 / requestsPerSecond } };
@@ -7,7 +8,7 @@ function side(requestsPerSecond: number, p99Ms: number): SideFigures {
 
 /** Rounds of two sides whose true throughputs are `a` and `b`, each run off by up to `noise` (relative), drawn from `seed`. */
 function rounds(count: number, a: number, b: number, noise: number, seed: number): ComparisonRound[] {
-  const random = seededRandom(seed);
+  const random = createRandom(seed);
   const jitter = (value: number): number => value * (1 + noise * (2 * random() - 1));
   return Array.from({ length: count }, (_, index) => {
     const aRps = jitter(a);
@@ -28,7 +29,7 @@ describe('compareRounds', () => {
     // With 5 rounds the interval spans the rounds' range: all five leaning one way happens 1 time in 16 by chance.
     const verdicts = Array.from({ length: 200 }, (_, seed) => {
       const differences = relativeDifferences(rounds(5, 600, 600, 0.1, seed + 1), (side) => side.requestsPerSecond);
-      return verdictOf(bootstrapMedian(differences, seededRandom(seed), 0.95, 1_000), 5);
+      return verdictOf(bootstrapMedian(differences, createRandom(seed), 0.95, 1_000), 5);
     });
     const called = verdicts.filter((verdict) => verdict !== 'no-difference').length;
     expect(called / verdicts.length).toBeLessThan(0.1);
