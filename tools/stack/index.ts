@@ -58,3 +58,5 @@ export { FAULTS, injectFault, tcpAccepts } from './faults.js';
 export type { Fault, FaultMarks } from './faults.js';
 export { POSTGRES_PASSWORD_SHELL, csvRecords, parseCsv, psqlCommand, queryStack } from './database.js';
 export type { QueryTarget, Row } from './database.js';
+export { backendRows, haproxyStatsCredentials, parseHaproxyStats, readHaproxyStats } from './haproxy-stats.js';
+export type { StatsRow } from './haproxy-stats.js';

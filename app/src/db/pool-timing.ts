@@ -5,13 +5,12 @@
 // statements are on connections at once (a connection serves its pipeline one statement at a time) and the others
 // wait, first come first served. Per statement that costs a counter, two clock reads and two histogram observations;
 // an array operation only while the pool is full.
-import type { Histogram } from 'prom-client';
 import type { Sql } from './client.js';
 
 /** The two histograms a pool's statements are observed into, in seconds. */
 export interface PoolHistograms {
-  poolWait: Pick<Histogram, 'observe'>;
-  roundTrip: Pick<Histogram, 'observe'>;
+  poolWait: { observe(seconds: number): void };
+  roundTrip: { observe(seconds: number): void };
 }
 
 interface Statement {

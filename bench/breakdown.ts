@@ -1,0 +1,147 @@
+// Where a request's time went, from the tiers' own counters around one run: the client's mean latency next to its
+// parts, outside in. HAProxy's queue and connect; the API's request time, of which its own pool's wait and the
+// database round trip (of which PgBouncer's wait and Postgres's execution), the rest the API's own; and the remainder
+// the parts do not explain (the network, k6 itself, HAProxy's own work and sending the response).
+import type { TierReadings } from './tier-collector.js';
+import { mean, median, peak } from './statistics.js';
+import { statementsBetween, type HaproxyReading, type StatementFigures } from './tier-counters.js';
+
+/** Per request, in ms; NaN where a tier could not be read. */
+export interface Breakdown {
+  clientMeanMs: number;
+  haproxyQueueMs: number;
+  haproxyConnectMs: number;
+  /** The API's own measure of a request, from arrival to response. */
+  apiMs: number;
+  poolWaitMs: number;
+  roundTripMs: number;
+  pgbouncerWaitMs: number;
+  postgresExecMs: number;
+  /** apiMs less pool wait and round trip: the API's CPU and event loop (parsing, JSON, waiting for its turn). */
+  apiOwnMs: number;
+  /** clientMeanMs less HAProxy's queue and connect and the API's time. */
+  remainderMs: number;
+}
+
+/** What the verdict and the report cite beside the breakdown. */
+export interface BreakdownEvidence {
+  /** Load requests the API counted (probes and scrapes left out). */
+  apiRequests: number;
+  eventLoopDelayMs: number;
+  /** HAProxy: the backend's queue, the most at once during the run. */
+  haproxyQueuePeak: number;
+  /** PgBouncer per transaction: the wait for a server connection, and the transaction's time. */
+  pgbouncerWaitPerTransactionMs: number;
+  pgbouncerTransactionMs: number;
+  pgbouncerTransactions: number;
+  pgbouncerWaitingPeak: number;
+  pgbouncerServersActivePeak: number;
+  postgresActivePeak: number;
+  postgresActiveMean: number;
+  /** The busiest statements of the run (pg_stat_statements). */
+  statements: StatementFigures[];
+}
+
+export interface RunBreakdown {
+  breakdown: Breakdown;
+  evidence: BreakdownEvidence;
+  /** Readings that failed (their parts are NaN). */
+  errors: string[];
+}
+
+const TOP_STATEMENTS = 5;
+
+/**
+ * HAProxy's averages over the run: its figures are averages over the last 1024 requests, so each reading stands for
+ * the requests answered since the one before, and weighs that much.
+ */
+export function haproxyAverages(readings: readonly HaproxyReading[]): { queueMs: number; connectMs: number } {
+  let weight = 0;
+  let queue = 0;
+  let connect = 0;
+  for (let i = 1; i < readings.length; i += 1) {
+    const [before, now] = [readings[i - 1] as HaproxyReading, readings[i] as HaproxyReading];
+    const answered = now.responses - before.responses;
+    if (answered <= 0) continue;
+    weight += answered;
+    queue += answered * now.queueMs;
+    connect += answered * now.connectMs;
+  }
+  if (weight === 0) return { queueMs: Number.NaN, connectMs: Number.NaN };
+  return { queueMs: queue / weight, connectMs: connect / weight };
+}
+
+/** The breakdown of one run: the tiers' readings around it and the client's mean latency. */
+export function breakDown(readings: TierReadings, clientMeanMs: number): RunBreakdown {
+  const { start, end, seconds } = readings;
+  const proxyReadings = [start.haproxy, ...seconds.map((second) => second.haproxy), end.haproxy].filter((r): r is HaproxyReading => r !== undefined);
+  const proxy = haproxyAverages(proxyReadings);
+
+  const requests = start.api && end.api ? end.api.requests.count - start.api.requests.count : Number.NaN;
+  const perRequestMs = (seconds: number | undefined): number => (seconds === undefined || !(requests > 0) ? Number.NaN : (seconds * 1000) / requests);
+  const delta = (pick: (api: NonNullable<typeof start.api>) => number): number | undefined => (start.api && end.api ? pick(end.api) - pick(start.api) : undefined);
+
+  const apiMs = perRequestMs(delta((api) => api.requests.sum));
+  const poolWaitMs = perRequestMs(delta((api) => api.poolWait.sum));
+  const roundTripMs = perRequestMs(delta((api) => api.roundTrip.sum));
+  const loopCount = delta((api) => api.eventLoopDelay.count) ?? 0;
+  const eventLoopDelayMs = loopCount > 0 ? ((delta((api) => api.eventLoopDelay.sum) ?? Number.NaN) * 1000) / loopCount : Number.NaN;
+
+  const bouncer = start.pgbouncer && end.pgbouncer ? { transactions: end.pgbouncer.transactions - start.pgbouncer.transactions, waitUs: end.pgbouncer.waitUs - start.pgbouncer.waitUs, transactionUs: end.pgbouncer.transactionUs - start.pgbouncer.transactionUs } : undefined;
+  const statements = start.statements && end.statements ? statementsBetween(start.statements, end.statements) : undefined;
+  const executedMs = statements?.reduce((sum, statement) => sum + statement.totalMs, 0);
+
+  const haproxyQueueMs = proxy.queueMs;
+  const haproxyConnectMs = proxy.connectMs;
+  const queuePeaks = proxyReadings.map((reading) => reading.queueCurrent);
+  if (start.haproxy && end.haproxy && end.haproxy.queueMax > start.haproxy.queueMax) queuePeaks.push(end.haproxy.queueMax);
+  const pools = seconds.flatMap((second) => (second.pgbouncer === undefined ? [] : [second.pgbouncer]));
+  const active = seconds.flatMap((second) => (second.postgresActive === undefined ? [] : [second.postgresActive]));
+
+  return {
+    breakdown: {
+      clientMeanMs,
+      haproxyQueueMs,
+      haproxyConnectMs,
+      apiMs,
+      poolWaitMs,
+      roundTripMs,
+      pgbouncerWaitMs: bouncer === undefined ? Number.NaN : perRequestMs(bouncer.waitUs / 1e6),
+      postgresExecMs: executedMs === undefined ? Number.NaN : perRequestMs(executedMs / 1000),
+      apiOwnMs: apiMs - poolWaitMs - roundTripMs,
+      remainderMs: clientMeanMs - haproxyQueueMs - haproxyConnectMs - apiMs,
+    },
+    evidence: {
+      apiRequests: requests,
+      eventLoopDelayMs,
+      haproxyQueuePeak: peak(queuePeaks),
+      pgbouncerWaitPerTransactionMs: bouncer && bouncer.transactions > 0 ? bouncer.waitUs / 1000 / bouncer.transactions : Number.NaN,
+      pgbouncerTransactionMs: bouncer && bouncer.transactions > 0 ? bouncer.transactionUs / 1000 / bouncer.transactions : Number.NaN,
+      pgbouncerTransactions: bouncer?.transactions ?? Number.NaN,
+      pgbouncerWaitingPeak: peak(pools.map((pool) => pool.clientsWaiting)),
+      pgbouncerServersActivePeak: peak(pools.map((pool) => pool.serversActive)),
+      postgresActivePeak: peak(active),
+      postgresActiveMean: mean(active),
+      statements: (statements ?? []).slice(0, TOP_STATEMENTS),
+    },
+    errors: readings.errors,
+  };
+}
+
+/** The parts in the order a request meets them, with their names in the report (the nested ones indented). */
+export const BREAKDOWN_PARTS: ReadonlyArray<{ key: keyof Breakdown; label: string; nested?: boolean }> = [
+  { key: 'haproxyQueueMs', label: "HAProxy's queue" },
+  { key: 'haproxyConnectMs', label: 'HAProxy connecting to a replica' },
+  { key: 'poolWaitMs', label: "API: wait for its own pool's connection" },
+  { key: 'roundTripMs', label: 'API: database round trip' },
+  { key: 'pgbouncerWaitMs', label: "of which PgBouncer's wait for a server connection", nested: true },
+  { key: 'postgresExecMs', label: 'of which Postgres executing', nested: true },
+  { key: 'apiOwnMs', label: "API: its own time (CPU, event loop)" },
+  { key: 'remainderMs', label: 'not explained (network, k6, HAProxy itself)' },
+];
+
+/** The median of each part over runs (a run that could not read a part is left out of that part). */
+export function medianBreakdown(runs: readonly Breakdown[]): Breakdown {
+  const keys = BREAKDOWN_PARTS.map((part) => part.key).concat('clientMeanMs', 'apiMs');
+  return Object.fromEntries(keys.map((key) => [key, median(runs.map((run) => run[key]).filter((value) => !Number.isNaN(value)))])) as unknown as Breakdown;
+}

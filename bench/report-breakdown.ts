@@ -1,0 +1,93 @@
+// The report's "where the time goes": each run's breakdown of the client's mean latency into the tiers' parts, the
+// remainder the parts do not explain, and the verdict per replica count.
+import { BREAKDOWN_PARTS, type Breakdown, type RunBreakdown } from './breakdown.js';
+import { figure, formatNumber, table, type Column } from './markdown.js';
+import type { ComparisonRecord, ReplicaResult } from './results.js';
+
+/** The share of the client's mean latency the parts explain (all but the remainder). */
+export function explainedShare(breakdown: Breakdown): number {
+  return 1 - breakdown.remainderMs / breakdown.clientMeanMs;
+}
+
+interface Row {
+  label: string;
+  breakdown: RunBreakdown;
+}
+
+function breakdownTable(rows: readonly Row[]): string {
+  const ms = (value: number): string => formatNumber(value, 2);
+  const columns: Column<Row>[] = [
+    { header: 'run', cell: (row) => row.label },
+    figure('client mean ms', (row) => ms(row.breakdown.breakdown.clientMeanMs)),
+    ...BREAKDOWN_PARTS.map((part) => figure<Row>(part.nested === true ? `(${part.label})` : part.label, (row) => ms(row.breakdown.breakdown[part.key]))),
+    figure('explained', (row) => `${formatNumber(explainedShare(row.breakdown.breakdown) * 100, 0)}%`),
+    figure('HAProxy queue peak', (row) => formatNumber(row.breakdown.evidence.haproxyQueuePeak, 0)),
+    figure('PgBouncer waiting peak', (row) => formatNumber(row.breakdown.evidence.pgbouncerWaitingPeak, 0)),
+    figure('Postgres active peak', (row) => formatNumber(row.breakdown.evidence.postgresActivePeak, 0)),
+    figure('event loop late ms', (row) => ms(row.breakdown.evidence.eventLoopDelayMs)),
+  ];
+  return table(columns, rows);
+}
+
+function readingErrors(rows: readonly Row[]): string[] {
+  return rows.flatMap((row) => [...new Set(row.breakdown.errors)].map((error) => `- ${row.label}: ${error}`));
+}
+
+const METHOD =
+  'Per request, in ms, from each tier\'s own counters read at the start and end of the run (queues once a second): ' +
+  "HAProxy's queue and connect times (its stats, averages over the last 1024 requests, weighted by the requests of each second); " +
+  "the API's request time (`http_request_duration_seconds`), of which its own pool's wait (`db_pool_wait_seconds`) and the database round trip " +
+  "(`db_round_trip_seconds`), of which PgBouncer's wait for a server connection (SHOW STATS `total_wait_time`) and Postgres executing " +
+  "(pg_stat_statements `total_exec_time`), both per API request; the API's own time is its request time less the two. " +
+  '"Not explained" is the client\'s mean less HAProxy\'s queue and connect and the API\'s time: the network, HAProxy\'s own work, sending the response, and k6.';
+
+/** The section for the replica counts: every closed-model run's breakdown, the busiest statements, and the verdicts. */
+export function renderBreakdownSection(results: readonly ReplicaResult[]): string {
+  const rows = results.flatMap((result) => result.runs.map((run) => ({ label: `${result.replicas} replica${result.replicas === 1 ? '' : 's'}, run ${run.run}`, breakdown: run.breakdown })));
+  if (rows.length === 0) return '';
+  const statements = results.flatMap((result) =>
+    result.evidence.statements.slice(0, 3).map((statement) => ({ replicas: result.replicas, ...statement })),
+  );
+  const errors = readingErrors(rows);
+  return [
+    '## Where the time goes',
+    '',
+    METHOD,
+    '',
+    breakdownTable(rows),
+    '',
+    ...(errors.length === 0 ? [] : ['Readings that failed (their parts are n/a):', '', ...errors, '']),
+    '### Verdict',
+    '',
+    ...results.map((result) => `- **${result.replicas} replica${result.replicas === 1 ? '' : 's'}** (${result.verdict.limit}): ${result.verdict.sentence}`),
+    '',
+    ...(statements.length === 0
+      ? []
+      : [
+          '### Busiest statements (pg_stat_statements, the median run)',
+          '',
+          table<(typeof statements)[number]>(
+            [
+              figure('replicas', (row) => String(row.replicas)),
+              figure('calls', (row) => String(row.calls)),
+              figure('mean ms', (row) => formatNumber(row.meanMs, 3)),
+              figure('total ms', (row) => formatNumber(row.totalMs, 0)),
+              { header: 'statement', cell: (row) => `\`${row.query.slice(0, 120)}\`` },
+            ],
+            statements,
+          ),
+          '',
+        ]),
+  ].join('\n');
+}
+
+/** Each comparison round's breakdown, A and B. */
+export function renderRoundBreakdowns(runs: ComparisonRecord['runs']): string {
+  const rows = runs.flatMap(({ round, a, b }) => [
+    { label: `round ${round} A`, breakdown: a.breakdown },
+    { label: `round ${round} B`, breakdown: b.breakdown },
+  ]);
+  if (rows.length === 0) return '';
+  const errors = readingErrors(rows);
+  return ['### Where the time goes, by round', '', METHOD, '', breakdownTable(rows), '', ...(errors.length === 0 ? [] : [...errors, ''])].join('\n');
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { breakDown, haproxyAverages, medianBreakdown } from '../breakdown.js';
+import type { ApiCounters, HaproxyReading } from '../tier-counters.js';
+import type { TierReadings } from '../tier-collector.js';
+
+function proxy(responses: number, queueMs: number, connectMs: number, queueCurrent = 0, queueMax = 0): HaproxyReading {
+  return { responses, queueCurrent, queueMax, queueMs, connectMs, responseMs: 0, totalMs: 0, servers: [] };
+}
+
+function api(requests: number, requestSeconds: number, waitSeconds: number, tripSeconds: number, loop: [number, number] = [0, 0]): ApiCounters {
+  return {
+    replicas: 1,
+    requests: { count: requests, sum: requestSeconds },
+    poolWait: { count: requests, sum: waitSeconds },
+    roundTrip: { count: requests, sum: tripSeconds },
+    eventLoopDelay: { count: loop[0], sum: loop[1] },
+  };
+}
+
+describe("HAProxy's averages over a run", () => {
+  it("weighs each reading's averages by the requests answered since the one before", () => {
+    // 100 requests at 10 ms of queue, then 300 at 2 ms: 4 ms on average, not the readings' 6.
+    expect(haproxyAverages([proxy(0, 0, 0), proxy(100, 10, 1), proxy(400, 2, 1)])).toEqual({ queueMs: 4, connectMs: 1 });
+  });
+
+  it('is not a number when nothing was answered', () => {
+    expect(haproxyAverages([proxy(5, 3, 1), proxy(5, 3, 1)]).queueMs).toBeNaN();
+  });
+});
+
+// 1000 requests: the API spent 20 s on them (20 ms each), 8 s waiting for its pool, 6 s in round trips; PgBouncer
+// made clients wait 1 s, Postgres executed 3 s; HAProxy queued them 30 ms and connected in 0.5 ms; the client saw 52 ms.
+const readings: TierReadings = {
+  start: {
+    atMs: 0,
+    api: api(500, 10, 1, 1, [100, 0.1]),
+    pgbouncer: { transactions: 500, queries: 500, transactionUs: 1_000_000, queryUs: 900_000, waitUs: 0 },
+    statements: [{ queryId: '1', query: 'select page', calls: 500, totalMs: 400 }],
+    haproxy: proxy(600, 0, 0, 0, 4),
+  },
+  end: {
+    atMs: 10_000,
+    api: api(1500, 30, 9, 7, [1100, 2.1]),
+    pgbouncer: { transactions: 1500, queries: 1500, transactionUs: 6_000_000, queryUs: 4_000_000, waitUs: 1_000_000 },
+    statements: [{ queryId: '1', query: 'select page', calls: 1500, totalMs: 3400 }],
+    haproxy: proxy(1600, 30, 0.5, 2, 40),
+  },
+  seconds: [
+    { atMs: 1000, haproxy: proxy(1100, 30, 0.5, 25, 40), pgbouncer: { clientsWaiting: 3, serversActive: 10 }, postgresActive: 4 },
+    { atMs: 2000, pgbouncer: { clientsWaiting: 1, serversActive: 8 }, postgresActive: 2 },
+  ],
+  errors: [],
+};
+
+describe('the breakdown of a run', () => {
+  const { breakdown, evidence } = breakDown(readings, 52);
+
+  it('gives each part per request, nested inside the API and the round trip', () => {
+    expect(breakdown).toMatchObject({ clientMeanMs: 52, haproxyQueueMs: 30, haproxyConnectMs: 0.5, apiMs: 20, poolWaitMs: 8, roundTripMs: 6, pgbouncerWaitMs: 1, postgresExecMs: 3 });
+  });
+
+  it("gives the API's own time and the remainder the parts do not explain", () => {
+    expect(breakdown.apiOwnMs).toBeCloseTo(6);
+    expect(breakdown.remainderMs).toBeCloseTo(1.5);
+  });
+
+  it('gives the evidence: peaks of the queues, PgBouncer per transaction, the late event loop', () => {
+    expect(evidence).toMatchObject({ apiRequests: 1000, haproxyQueuePeak: 40, pgbouncerWaitingPeak: 3, pgbouncerServersActivePeak: 10, postgresActivePeak: 4, postgresActiveMean: 3, pgbouncerTransactions: 1000 });
+    expect(evidence.pgbouncerWaitPerTransactionMs).toBeCloseTo(1);
+    expect(evidence.pgbouncerTransactionMs).toBeCloseTo(5);
+    expect(evidence.eventLoopDelayMs).toBeCloseTo(2);
+    expect(evidence.statements).toEqual([{ query: 'select page', calls: 1000, totalMs: 3000, meanMs: 3 }]);
+  });
+
+  it('leaves a part not a number when its tier could not be read, and keeps the others', () => {
+    const { breakdown: partial } = breakDown({ ...readings, start: { ...readings.start, pgbouncer: undefined } as TierReadings['start'] }, 52);
+    expect(partial.pgbouncerWaitMs).toBeNaN();
+    expect(partial.poolWaitMs).toBe(8);
+  });
+
+  it('takes the median of each part over runs, ignoring a run that could not read it', () => {
+    const other = { ...breakdown, poolWaitMs: 2, pgbouncerWaitMs: Number.NaN };
+    const third = { ...breakdown, poolWaitMs: 4 };
+    const median = medianBreakdown([breakdown, other, third]);
+    expect(median.poolWaitMs).toBe(4);
+    expect(median.pgbouncerWaitMs).toBe(1);
+  });
+});
