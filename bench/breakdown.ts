@@ -11,7 +11,12 @@ export interface Breakdown {
   clientMeanMs: number;
   haproxyQueueMs: number;
   haproxyConnectMs: number;
-  /** The API's own measure of a request, from arrival to response. */
+  /**
+   * HAProxy's response time (rtime) less the API's own measure: the request waiting in the replica before its handler
+   * ran and while its answer was written (the event loop, HTTP parsing), which the API's own clock cannot see.
+   */
+  apiQueueMs: number;
+  /** The API's own measure of a request, from its first middleware to the response. */
   apiMs: number;
   poolWaitMs: number;
   roundTripMs: number;
@@ -19,7 +24,7 @@ export interface Breakdown {
   postgresExecMs: number;
   /** apiMs less pool wait and round trip: the API's CPU and event loop (parsing, JSON, waiting for its turn). */
   apiOwnMs: number;
-  /** clientMeanMs less HAProxy's queue and connect and the API's time. */
+  /** clientMeanMs less every part above: HAProxy's queue, connect and response time (or the API's time without it). */
   remainderMs: number;
 }
 
@@ -27,6 +32,9 @@ export interface Breakdown {
 export interface BreakdownEvidence {
   /** Load requests the API counted (probes and scrapes left out). */
   apiRequests: number;
+  /** HAProxy's averages over the run: until the response headers came (rtime), and the whole request (ttime). */
+  haproxyResponseMs: number;
+  haproxyTotalMs: number;
   eventLoopDelayMs: number;
   /** HAProxy: the backend's queue, the most at once during the run. */
   haproxyQueuePeak: number;
@@ -55,20 +63,18 @@ const TOP_STATEMENTS = 5;
  * HAProxy's averages over the run: its figures are averages over the last 1024 requests, so each reading stands for
  * the requests answered since the one before, and weighs that much.
  */
-export function haproxyAverages(readings: readonly HaproxyReading[]): { queueMs: number; connectMs: number } {
+export function haproxyAverages(readings: readonly HaproxyReading[]): { queueMs: number; connectMs: number; responseMs: number; totalMs: number } {
   let weight = 0;
-  let queue = 0;
-  let connect = 0;
+  const sums = { queueMs: 0, connectMs: 0, responseMs: 0, totalMs: 0 };
   for (let i = 1; i < readings.length; i += 1) {
     const [before, now] = [readings[i - 1] as HaproxyReading, readings[i] as HaproxyReading];
     const answered = now.responses - before.responses;
     if (answered <= 0) continue;
     weight += answered;
-    queue += answered * now.queueMs;
-    connect += answered * now.connectMs;
+    for (const key of Object.keys(sums) as Array<keyof typeof sums>) sums[key] += answered * now[key];
   }
-  if (weight === 0) return { queueMs: Number.NaN, connectMs: Number.NaN };
-  return { queueMs: queue / weight, connectMs: connect / weight };
+  const average = (sum: number): number => (weight === 0 ? Number.NaN : sum / weight);
+  return { queueMs: average(sums.queueMs), connectMs: average(sums.connectMs), responseMs: average(sums.responseMs), totalMs: average(sums.totalMs) };
 }
 
 /** The breakdown of one run: the tiers' readings around it and the client's mean latency. */
@@ -103,16 +109,20 @@ export function breakDown(readings: TierReadings, clientMeanMs: number): RunBrea
       clientMeanMs,
       haproxyQueueMs,
       haproxyConnectMs,
+      apiQueueMs: proxy.responseMs - apiMs,
       apiMs,
       poolWaitMs,
       roundTripMs,
       pgbouncerWaitMs: bouncer === undefined ? Number.NaN : perRequestMs(bouncer.waitUs / 1e6),
       postgresExecMs: executedMs === undefined ? Number.NaN : perRequestMs(executedMs / 1000),
       apiOwnMs: apiMs - poolWaitMs - roundTripMs,
-      remainderMs: clientMeanMs - haproxyQueueMs - haproxyConnectMs - apiMs,
+      // Without HAProxy's response time, its part is unknown and counts as not explained.
+      remainderMs: clientMeanMs - haproxyQueueMs - haproxyConnectMs - apiMs - (Number.isNaN(proxy.responseMs) ? 0 : proxy.responseMs - apiMs),
     },
     evidence: {
       apiRequests: requests,
+      haproxyResponseMs: proxy.responseMs,
+      haproxyTotalMs: proxy.totalMs,
       eventLoopDelayMs,
       haproxyQueuePeak: peak(queuePeaks),
       pgbouncerWaitPerTransactionMs: bouncer && bouncer.transactions > 0 ? bouncer.waitUs / 1000 / bouncer.transactions : Number.NaN,
@@ -132,6 +142,7 @@ export function breakDown(readings: TierReadings, clientMeanMs: number): RunBrea
 export const BREAKDOWN_PARTS: ReadonlyArray<{ key: keyof Breakdown; label: string; nested?: boolean }> = [
   { key: 'haproxyQueueMs', label: "HAProxy's queue" },
   { key: 'haproxyConnectMs', label: 'HAProxy connecting to a replica' },
+  { key: 'apiQueueMs', label: 'API: before its handler (event loop, HTTP parsing)' },
   { key: 'poolWaitMs', label: "API: wait for its own pool's connection" },
   { key: 'roundTripMs', label: 'API: database round trip' },
   { key: 'pgbouncerWaitMs', label: "of which PgBouncer's wait for a server connection", nested: true },

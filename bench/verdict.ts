@@ -83,8 +83,8 @@ export function verdict(b: Breakdown, evidence: BreakdownEvidence, cpu: ApiCpu):
       return {
         limit: 'api-cpu',
         sentence:
-          `Time piles up in HAProxy's queue, ${of(b.haproxyQueueMs)} (${formatNumber(evidence.haproxyQueuePeak, 0)} queued at most), while ${cpuText} is saturated ` +
-          `(event loop ${ms(evidence.eventLoopDelayMs)} late); more replicas or more CPU per replica would move it, not HAProxy's maxconn.`,
+          `Time piles up in HAProxy's queue, ${of(b.haproxyQueueMs)} (${formatNumber(evidence.haproxyQueuePeak, 0)} queued at most), while the replicas are saturated ` +
+          `(${cpuText}, event loop ${ms(evidence.eventLoopDelayMs)} late); more replicas or more CPU per replica would move it, not HAProxy's maxconn.`,
       };
     }
     return {
@@ -94,12 +94,13 @@ export function verdict(b: Breakdown, evidence: BreakdownEvidence, cpu: ApiCpu):
         "and nothing behind it waits; HAProxy's maxconn per replica would move it.",
     };
   }
-  if (weighs(b.apiOwnMs, VERDICT_SHARES.apiOwn)) {
+  const apiOwn = b.apiOwnMs + (Number.isFinite(b.apiQueueMs) ? Math.max(0, b.apiQueueMs) : 0);
+  if (weighs(apiOwn, VERDICT_SHARES.apiOwn)) {
     return {
       limit: 'api-own',
       sentence:
-        `Most of a request's time is the API's own work: ${of(b.apiOwnMs)} outside its pool and the database, ${cpuText}, event loop ${ms(evidence.eventLoopDelayMs)} late; ` +
-        'a cheaper code path, or more replicas or CPU, would move it.',
+        `Most of a request's time is inside the API but outside its pool and the database: ${of(apiOwn)} (${ms(b.apiQueueMs)} before its handler ran), ` +
+        `${cpuText}, event loop ${ms(evidence.eventLoopDelayMs)} late; a cheaper code path, or more replicas or CPU, would move it.`,
     };
   }
   if (weighs(b.remainderMs, VERDICT_SHARES.remainder)) {

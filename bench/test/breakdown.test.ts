@@ -3,8 +3,8 @@ import { breakDown, haproxyAverages, medianBreakdown } from '../breakdown.js';
 import type { ApiCounters, HaproxyReading } from '../tier-counters.js';
 import type { TierReadings } from '../tier-collector.js';
 
-function proxy(responses: number, queueMs: number, connectMs: number, queueCurrent = 0, queueMax = 0): HaproxyReading {
-  return { responses, queueCurrent, queueMax, queueMs, connectMs, responseMs: 0, totalMs: 0, servers: [] };
+function proxy(responses: number, queueMs: number, connectMs: number, queueCurrent = 0, queueMax = 0, responseMs = 0): HaproxyReading {
+  return { responses, queueCurrent, queueMax, queueMs, connectMs, responseMs, totalMs: queueMs + connectMs + responseMs + 0.5, servers: [] };
 }
 
 function api(requests: number, requestSeconds: number, waitSeconds: number, tripSeconds: number, loop: [number, number] = [0, 0]): ApiCounters {
@@ -20,7 +20,7 @@ function api(requests: number, requestSeconds: number, waitSeconds: number, trip
 describe("HAProxy's averages over a run", () => {
   it("weighs each reading's averages by the requests answered since the one before", () => {
     // 100 requests at 10 ms of queue, then 300 at 2 ms: 4 ms on average, not the readings' 6.
-    expect(haproxyAverages([proxy(0, 0, 0), proxy(100, 10, 1), proxy(400, 2, 1)])).toEqual({ queueMs: 4, connectMs: 1 });
+    expect(haproxyAverages([proxy(0, 0, 0), proxy(100, 10, 1, 0, 0, 20), proxy(400, 2, 1, 0, 0, 24)])).toEqual({ queueMs: 4, connectMs: 1, responseMs: 23, totalMs: 28.5 });
   });
 
   it('is not a number when nothing was answered', () => {
@@ -29,7 +29,8 @@ describe("HAProxy's averages over a run", () => {
 });
 
 // 1000 requests: the API spent 20 s on them (20 ms each), 8 s waiting for its pool, 6 s in round trips; PgBouncer
-// made clients wait 1 s, Postgres executed 3 s; HAProxy queued them 30 ms and connected in 0.5 ms; the client saw 52 ms.
+// made clients wait 1 s, Postgres executed 3 s; HAProxy queued them 30 ms, connected in 0.5 ms and had the response
+// headers 23 ms after sending (3 ms before the API's handler ran); the client saw 55 ms.
 const readings: TierReadings = {
   start: {
     atMs: 0,
@@ -43,20 +44,20 @@ const readings: TierReadings = {
     api: api(1500, 30, 9, 7, [1100, 2.1]),
     pgbouncer: { transactions: 1500, queries: 1500, transactionUs: 6_000_000, queryUs: 4_000_000, waitUs: 1_000_000 },
     statements: [{ queryId: '1', query: 'select page', calls: 1500, totalMs: 3400 }],
-    haproxy: proxy(1600, 30, 0.5, 2, 40),
+    haproxy: proxy(1600, 30, 0.5, 2, 40, 23),
   },
   seconds: [
-    { atMs: 1000, haproxy: proxy(1100, 30, 0.5, 25, 40), pgbouncer: { clientsWaiting: 3, serversActive: 10 }, postgresActive: 4 },
+    { atMs: 1000, haproxy: proxy(1100, 30, 0.5, 25, 40, 23), pgbouncer: { clientsWaiting: 3, serversActive: 10 }, postgresActive: 4 },
     { atMs: 2000, pgbouncer: { clientsWaiting: 1, serversActive: 8 }, postgresActive: 2 },
   ],
   errors: [],
 };
 
 describe('the breakdown of a run', () => {
-  const { breakdown, evidence } = breakDown(readings, 52);
+  const { breakdown, evidence } = breakDown(readings, 55);
 
   it('gives each part per request, nested inside the API and the round trip', () => {
-    expect(breakdown).toMatchObject({ clientMeanMs: 52, haproxyQueueMs: 30, haproxyConnectMs: 0.5, apiMs: 20, poolWaitMs: 8, roundTripMs: 6, pgbouncerWaitMs: 1, postgresExecMs: 3 });
+    expect(breakdown).toMatchObject({ clientMeanMs: 55, haproxyQueueMs: 30, haproxyConnectMs: 0.5, apiQueueMs: 3, apiMs: 20, poolWaitMs: 8, roundTripMs: 6, pgbouncerWaitMs: 1, postgresExecMs: 3 });
   });
 
   it("gives the API's own time and the remainder the parts do not explain", () => {
@@ -64,8 +65,15 @@ describe('the breakdown of a run', () => {
     expect(breakdown.remainderMs).toBeCloseTo(1.5);
   });
 
+  it('counts the time before the handler as not explained when HAProxy could not be read', () => {
+    const { breakdown: blind } = breakDown({ ...readings, start: { ...readings.start, haproxy: undefined }, end: { ...readings.end, haproxy: undefined }, seconds: [] } as TierReadings, 55);
+    expect(blind.apiQueueMs).toBeNaN();
+    expect(blind.haproxyQueueMs).toBeNaN();
+    expect(blind.poolWaitMs).toBe(8);
+  });
+
   it('gives the evidence: peaks of the queues, PgBouncer per transaction, the late event loop', () => {
-    expect(evidence).toMatchObject({ apiRequests: 1000, haproxyQueuePeak: 40, pgbouncerWaitingPeak: 3, pgbouncerServersActivePeak: 10, postgresActivePeak: 4, postgresActiveMean: 3, pgbouncerTransactions: 1000 });
+    expect(evidence).toMatchObject({ apiRequests: 1000, haproxyResponseMs: 23, haproxyQueuePeak: 40, pgbouncerWaitingPeak: 3, pgbouncerServersActivePeak: 10, postgresActivePeak: 4, postgresActiveMean: 3, pgbouncerTransactions: 1000 });
     expect(evidence.pgbouncerWaitPerTransactionMs).toBeCloseTo(1);
     expect(evidence.pgbouncerTransactionMs).toBeCloseTo(5);
     expect(evidence.eventLoopDelayMs).toBeCloseTo(2);

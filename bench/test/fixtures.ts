@@ -30,12 +30,14 @@ export function syntheticBreakdown(replicas: number, clientMeanMs: number, parts
   const roundTripMs = parts.roundTripMs ?? 0.15 * clientMeanMs;
   const remainderMs = parts.remainderMs ?? 0.05 * clientMeanMs;
   const haproxyConnectMs = parts.haproxyConnectMs ?? 0.01;
-  const apiMs = clientMeanMs - haproxyQueueMs - haproxyConnectMs - remainderMs;
+  const apiQueueMs = parts.apiQueueMs ?? 0.02 * clientMeanMs;
+  const apiMs = clientMeanMs - haproxyQueueMs - haproxyConnectMs - apiQueueMs - remainderMs;
   return {
     breakdown: {
       clientMeanMs,
       haproxyQueueMs,
       haproxyConnectMs,
+      apiQueueMs,
       apiMs,
       poolWaitMs,
       roundTripMs,
@@ -47,6 +49,8 @@ export function syntheticBreakdown(replicas: number, clientMeanMs: number, parts
     },
     evidence: {
       apiRequests: 20_000,
+      haproxyResponseMs: apiMs + apiQueueMs,
+      haproxyTotalMs: apiMs + apiQueueMs + 0.1,
       eventLoopDelayMs: replicas === 1 ? 12 : 2,
       haproxyQueuePeak: replicas === 1 ? 25 : 3,
       pgbouncerWaitPerTransactionMs: 0.1,
