@@ -1,7 +1,8 @@
 // Where a request's time went, from the tiers' own counters around one run: the client's mean latency next to its
-// parts, outside in. HAProxy's queue and connect; the API's request time, of which its own pool's wait and the
-// database round trip (of which PgBouncer's wait and Postgres's execution), the rest the API's own; and the remainder
-// the parts do not explain (the network, k6 itself, HAProxy's own work and sending the response).
+// parts, in the order a request meets them. HAProxy's queue and connect; in the replica, the wait before its handler
+// ran, then the API's own measure: its pool's wait, the database round trip (of which PgBouncer's wait and Postgres's
+// execution) and the rest, its own time; HAProxy sending the response on; and the remainder the parts do not explain
+// (outside HAProxy: the network to the client and k6 itself).
 import type { TierReadings } from './tier-collector.js';
 import { mean, median, peak } from './statistics.js';
 import { statementsBetween, type HaproxyReading, type StatementFigures } from './tier-counters.js';
@@ -24,7 +25,12 @@ export interface Breakdown {
   postgresExecMs: number;
   /** apiMs less pool wait and round trip: the API's CPU and event loop (parsing, JSON, waiting for its turn). */
   apiOwnMs: number;
-  /** clientMeanMs less every part above: HAProxy's queue, connect and response time (or the API's time without it). */
+  /**
+   * HAProxy's total time (ttime) less its queue, connect and response times: sending the response on to the client,
+   * and idle time before the request on a kept-alive connection.
+   */
+  haproxyTransferMs: number;
+  /** clientMeanMs less every part above: outside HAProxy (the network to the client and k6 itself), or unknown. */
   remainderMs: number;
 }
 
@@ -116,8 +122,9 @@ export function breakDown(readings: TierReadings, clientMeanMs: number): RunBrea
       pgbouncerWaitMs: bouncer === undefined ? Number.NaN : perRequestMs(bouncer.waitUs / 1e6),
       postgresExecMs: executedMs === undefined ? Number.NaN : perRequestMs(executedMs / 1000),
       apiOwnMs: apiMs - poolWaitMs - roundTripMs,
-      // Without HAProxy's response time, its part is unknown and counts as not explained.
-      remainderMs: clientMeanMs - haproxyQueueMs - haproxyConnectMs - apiMs - (Number.isNaN(proxy.responseMs) ? 0 : proxy.responseMs - apiMs),
+      haproxyTransferMs: proxy.totalMs - proxy.queueMs - proxy.connectMs - proxy.responseMs,
+      // Without HAProxy's figures, the time it accounts for is unknown and counts as not explained.
+      remainderMs: clientMeanMs - (Number.isNaN(proxy.totalMs) ? apiMs : proxy.totalMs),
     },
     evidence: {
       apiRequests: requests,
@@ -147,8 +154,9 @@ export const BREAKDOWN_PARTS: ReadonlyArray<{ key: keyof Breakdown; label: strin
   { key: 'roundTripMs', label: 'API: database round trip' },
   { key: 'pgbouncerWaitMs', label: "of which PgBouncer's wait for a server connection", nested: true },
   { key: 'postgresExecMs', label: 'of which Postgres executing', nested: true },
-  { key: 'apiOwnMs', label: "API: its own time (CPU, event loop)" },
-  { key: 'remainderMs', label: 'not explained (network, k6, HAProxy itself)' },
+  { key: 'apiOwnMs', label: 'API: its own time (CPU, event loop)' },
+  { key: 'haproxyTransferMs', label: 'HAProxy sending the response on (and idle before the request)' },
+  { key: 'remainderMs', label: 'not explained (outside HAProxy: network, k6)' },
 ];
 
 /** The median of each part over runs (a run that could not read a part is left out of that part). */

@@ -189,7 +189,7 @@ export async function measureRun(ctx: BenchContext, target: Target, spec: RunSpe
     tiers: withCpuPerRequest(summarizeTiers(samples), cpuNsByTier(start, samples, end), result.figures.requests),
     containers: summarizeContainers(samples),
     breakdown: breakDown(collected.tiers, result.figures.latencyMs.mean),
-    timeline: { startMs, load: loadPerSecond(requests, startMs), tiers: tiersPerSecond(samples, startMs), queues: queueLines(collected.tiers.seconds) },
+    timeline: { startMs, load: loadPerSecond(requests, startMs), tiers: tiersPerSecond(samples, startMs), queues: queueLines(collected.tiers.seconds, startMs) },
     files,
     samplerErrors: errors,
     hostLoad1m: loadavg()[0] ?? Number.NaN,

@@ -34,12 +34,13 @@ function readingErrors(rows: readonly Row[]): string[] {
 }
 
 const METHOD =
-  'Per request, in ms, from each tier\'s own counters read at the start and end of the run (queues once a second): ' +
-  "HAProxy's queue and connect times (its stats, averages over the last 1024 requests, weighted by the requests of each second); " +
-  "the API's request time (`http_request_duration_seconds`), of which its own pool's wait (`db_pool_wait_seconds`) and the database round trip " +
-  "(`db_round_trip_seconds`), of which PgBouncer's wait for a server connection (SHOW STATS `total_wait_time`) and Postgres executing " +
-  "(pg_stat_statements `total_exec_time`), both per API request; the API's own time is its request time less the two. " +
-  '"Not explained" is the client\'s mean less HAProxy\'s queue and connect and the API\'s time: the network, HAProxy\'s own work, sending the response, and k6.';
+  "Per request, in ms, from each tier's own counters read at the start and end of the run (queues once a second), in the order a request meets them: " +
+  "HAProxy's queue and connect times (its stats: averages over the last 1024 requests, weighted by the requests of each second); " +
+  "in the replica, the wait before its handler ran (HAProxy's response time `rtime` less the API's own measure `http_request_duration_seconds`), " +
+  "then the API's own measure split into its pool's wait (`db_pool_wait_seconds`), the database round trip (`db_round_trip_seconds`; of which " +
+  "PgBouncer's wait for a server connection, SHOW STATS `total_wait_time`, and Postgres executing, pg_stat_statements `total_exec_time`, both over " +
+  "the API's requests) and its own time; HAProxy sending the response on (`ttime` less the others). \"Not explained\" is the client's mean less " +
+  "HAProxy's `ttime`: the network to the client and k6 itself.";
 
 /** The section for the replica counts: every closed-model run's breakdown, the busiest statements, and the verdicts. */
 export function renderBreakdownSection(results: readonly ReplicaResult[]): string {

@@ -29,7 +29,7 @@ export interface CounterReading {
 
 /** The queues once a second. */
 export interface QueueSecond {
-  /** Milliseconds since the run's start reading. */
+  /** When it was read, in ms since the epoch. */
   atMs: number;
   haproxy?: HaproxyReading;
   pgbouncer?: PgbouncerPools;
@@ -81,7 +81,7 @@ export function tierCollector(project: string, baseUrl: string, intervalMs = SEC
   };
 
   const readQueues = async (): Promise<void> => {
-    const atMs = Date.now() - startedAt;
+    const atMs = Date.now();
     const [proxy, pools, active] = await Promise.all([
       haproxy === undefined ? undefined : attempt('HAProxy stats', errors, haproxy),
       attempt('PgBouncer SHOW POOLS', errors, () => readPgbouncerPools(project)),

@@ -60,6 +60,8 @@ export function loadPerSecond(requests: readonly RequestRecord[], startMs: numbe
 export function tiersPerSecond(samples: readonly StatsSample[], startMs: number): TierSecond[] {
   const rounds = new Map<number, TierSecond>();
   for (const sample of samples) {
+    // A process read after it exited (k6 at the end) has nothing to show.
+    if (sample.memoryBytes === 0 && !(sample.cpuPercent !== null && sample.cpuPercent > 0)) continue;
     const round = rounds.get(sample.tick) ?? { second: Math.max(0, Math.round((Date.parse(sample.time) - startMs) / 100) / 10), tiers: {} };
     const tier = round.tiers[sample.service] ?? { cpuPercent: 0, memoryBytes: 0 };
     tier.cpuPercent += sample.cpuPercent ?? 0;
@@ -71,9 +73,9 @@ export function tiersPerSecond(samples: readonly StatsSample[], startMs: number)
   return [...rounds.entries()].sort(([a], [b]) => a - b).slice(1).map(([, round]) => round);
 }
 
-export function queueLines(seconds: readonly QueueSecond[]): QueueLine[] {
+export function queueLines(seconds: readonly QueueSecond[], startMs: number): QueueLine[] {
   return seconds.map((reading) => ({
-    second: Math.round(reading.atMs / 100) / 10,
+    second: Math.round((reading.atMs - startMs) / 100) / 10,
     haproxyQueue: reading.haproxy?.queueCurrent ?? null,
     pgbouncerWaiting: reading.pgbouncer?.clientsWaiting ?? null,
     postgresActive: reading.postgresActive ?? null,

@@ -103,12 +103,13 @@ export function verdict(b: Breakdown, evidence: BreakdownEvidence, cpu: ApiCpu):
         `${cpuText}, event loop ${ms(evidence.eventLoopDelayMs)} late; a cheaper code path, or more replicas or CPU, would move it.`,
     };
   }
-  if (weighs(b.remainderMs, VERDICT_SHARES.remainder)) {
+  const outside = b.remainderMs + (Number.isFinite(b.haproxyTransferMs) ? Math.max(0, b.haproxyTransferMs) : 0);
+  if (weighs(outside, VERDICT_SHARES.remainder)) {
     return {
       limit: 'outside',
       sentence:
-        `Most of a request's time is outside the tiers' counters: ${of(b.remainderMs)} not explained (the network, HAProxy's own work, or the load generator); ` +
-        "check k6's CPU and the host's load before changing the stack.",
+        `Most of a request's time is between HAProxy and the client: ${of(outside)} (${ms(b.haproxyTransferMs)} HAProxy sending responses on, ${ms(b.remainderMs)} not explained); ` +
+        "the load generator reads slowly or lacks CPU: check k6's CPU and the host's load before changing the stack.",
     };
   }
   return {

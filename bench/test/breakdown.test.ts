@@ -30,7 +30,7 @@ describe("HAProxy's averages over a run", () => {
 
 // 1000 requests: the API spent 20 s on them (20 ms each), 8 s waiting for its pool, 6 s in round trips; PgBouncer
 // made clients wait 1 s, Postgres executed 3 s; HAProxy queued them 30 ms, connected in 0.5 ms and had the response
-// headers 23 ms after sending (3 ms before the API's handler ran); the client saw 55 ms.
+// headers 23 ms after sending (3 ms before the API's handler ran) and sent the response on in 0.5 ms; the client saw 55 ms.
 const readings: TierReadings = {
   start: {
     atMs: 0,
@@ -62,13 +62,17 @@ describe('the breakdown of a run', () => {
 
   it("gives the API's own time and the remainder the parts do not explain", () => {
     expect(breakdown.apiOwnMs).toBeCloseTo(6);
-    expect(breakdown.remainderMs).toBeCloseTo(1.5);
+    expect(breakdown.haproxyTransferMs).toBeCloseTo(0.5);
+    expect(breakdown.remainderMs).toBeCloseTo(1);
+    const parts = ['haproxyQueueMs', 'haproxyConnectMs', 'apiQueueMs', 'poolWaitMs', 'roundTripMs', 'apiOwnMs', 'haproxyTransferMs', 'remainderMs'] as const;
+    expect(parts.reduce((sum, key) => sum + breakdown[key], 0)).toBeCloseTo(55);
   });
 
   it('counts the time before the handler as not explained when HAProxy could not be read', () => {
     const { breakdown: blind } = breakDown({ ...readings, start: { ...readings.start, haproxy: undefined }, end: { ...readings.end, haproxy: undefined }, seconds: [] } as TierReadings, 55);
     expect(blind.apiQueueMs).toBeNaN();
     expect(blind.haproxyQueueMs).toBeNaN();
+    expect(blind.remainderMs).toBe(35);
     expect(blind.poolWaitMs).toBe(8);
   });
 

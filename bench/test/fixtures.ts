@@ -31,7 +31,8 @@ export function syntheticBreakdown(replicas: number, clientMeanMs: number, parts
   const remainderMs = parts.remainderMs ?? 0.05 * clientMeanMs;
   const haproxyConnectMs = parts.haproxyConnectMs ?? 0.01;
   const apiQueueMs = parts.apiQueueMs ?? 0.02 * clientMeanMs;
-  const apiMs = clientMeanMs - haproxyQueueMs - haproxyConnectMs - apiQueueMs - remainderMs;
+  const haproxyTransferMs = parts.haproxyTransferMs ?? 0.03 * clientMeanMs;
+  const apiMs = clientMeanMs - haproxyQueueMs - haproxyConnectMs - apiQueueMs - haproxyTransferMs - remainderMs;
   return {
     breakdown: {
       clientMeanMs,
@@ -44,13 +45,14 @@ export function syntheticBreakdown(replicas: number, clientMeanMs: number, parts
       pgbouncerWaitMs: parts.pgbouncerWaitMs ?? 0.01 * clientMeanMs,
       postgresExecMs: parts.postgresExecMs ?? 0.08 * clientMeanMs,
       apiOwnMs: apiMs - poolWaitMs - roundTripMs,
+      haproxyTransferMs,
       remainderMs,
       ...parts,
     },
     evidence: {
       apiRequests: 20_000,
       haproxyResponseMs: apiMs + apiQueueMs,
-      haproxyTotalMs: apiMs + apiQueueMs + 0.1,
+      haproxyTotalMs: clientMeanMs - remainderMs,
       eventLoopDelayMs: replicas === 1 ? 12 : 2,
       haproxyQueuePeak: replicas === 1 ? 25 : 3,
       pgbouncerWaitPerTransactionMs: 0.1,
