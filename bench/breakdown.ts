@@ -5,7 +5,7 @@
 // (outside HAProxy: the network to the client and k6 itself).
 import type { TierReadings } from './tier-collector.js';
 import { mean, median, peak } from './statistics.js';
-import { statementsBetween, type HaproxyReading, type StatementFigures } from './tier-counters.js';
+import { apiCountersBetween, statementsBetween, type HaproxyReading, type StatementFigures } from './tier-counters.js';
 
 /** Per request, in ms; NaN where a tier could not be read. */
 export interface Breakdown {
@@ -89,15 +89,14 @@ export function breakDown(readings: TierReadings, clientMeanMs: number): RunBrea
   const proxyReadings = [start.haproxy, ...seconds.map((second) => second.haproxy), end.haproxy].filter((r): r is HaproxyReading => r !== undefined);
   const proxy = haproxyAverages(proxyReadings);
 
-  const requests = start.api && end.api ? end.api.requests.count - start.api.requests.count : Number.NaN;
+  const api = start.api && end.api ? apiCountersBetween(start.api, end.api) : undefined;
+  const requests = api?.requests.count ?? Number.NaN;
   const perRequestMs = (seconds: number | undefined): number => (seconds === undefined || !(requests > 0) ? Number.NaN : (seconds * 1000) / requests);
-  const delta = (pick: (api: NonNullable<typeof start.api>) => number): number | undefined => (start.api && end.api ? pick(end.api) - pick(start.api) : undefined);
 
-  const apiMs = perRequestMs(delta((api) => api.requests.sum));
-  const poolWaitMs = perRequestMs(delta((api) => api.poolWait.sum));
-  const roundTripMs = perRequestMs(delta((api) => api.roundTrip.sum));
-  const loopCount = delta((api) => api.eventLoopDelay.count) ?? 0;
-  const eventLoopDelayMs = loopCount > 0 ? ((delta((api) => api.eventLoopDelay.sum) ?? Number.NaN) * 1000) / loopCount : Number.NaN;
+  const apiMs = perRequestMs(api?.requests.sum);
+  const poolWaitMs = perRequestMs(api?.poolWait.sum);
+  const roundTripMs = perRequestMs(api?.roundTrip.sum);
+  const eventLoopDelayMs = api !== undefined && api.eventLoopDelay.count > 0 ? (api.eventLoopDelay.sum * 1000) / api.eventLoopDelay.count : Number.NaN;
 
   const bouncer = start.pgbouncer && end.pgbouncer ? { transactions: end.pgbouncer.transactions - start.pgbouncer.transactions, waitUs: end.pgbouncer.waitUs - start.pgbouncer.waitUs, transactionUs: end.pgbouncer.transactionUs - start.pgbouncer.transactionUs } : undefined;
   const statements = start.statements && end.statements ? statementsBetween(start.statements, end.statements) : undefined;

@@ -4,10 +4,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collector } from './measure.js';
 import {
-  apiCounters,
   haproxyReader,
   readActiveBackends,
-  readApiMetrics,
+  readApiCounters,
   readPgbouncerPools,
   readPgbouncerStats,
   readStatements,
@@ -21,7 +20,8 @@ import {
 /** Every tier's counters at one moment; a tier whose reading failed is absent. */
 export interface CounterReading {
   atMs: number;
-  api?: ApiCounters;
+  /** By replica (container id). */
+  api?: Record<string, ApiCounters>;
   pgbouncer?: PgbouncerStats;
   statements?: StatementCounters[];
   haproxy?: HaproxyReading;
@@ -66,7 +66,7 @@ export function tierCollector(project: string, baseUrl: string, intervalMs = SEC
 
   const readCounters = async (): Promise<CounterReading> => {
     const [api, pgbouncer, statements, proxy] = await Promise.all([
-      attempt('API /metrics', errors, async () => apiCounters(await readApiMetrics(project))),
+      attempt('API /metrics', errors, () => readApiCounters(project)),
       attempt('PgBouncer SHOW STATS', errors, () => readPgbouncerStats(project)),
       attempt('pg_stat_statements', errors, () => readStatements(project)),
       haproxy === undefined ? undefined : attempt('HAProxy stats', errors, haproxy),

@@ -33,25 +33,39 @@ export function histogramTotals(text: string, name: string): HistogramTotals {
   return totals;
 }
 
-/** The API's counters a breakdown needs, added up over the replicas. */
+/** One replica's counters a breakdown needs. */
 export interface ApiCounters {
-  replicas: number;
   requests: HistogramTotals;
   poolWait: HistogramTotals;
   roundTrip: HistogramTotals;
   eventLoopDelay: HistogramTotals;
 }
 
-export function apiCounters(texts: readonly string[]): ApiCounters {
-  const add = (name: string): HistogramTotals =>
-    texts.map((text) => histogramTotals(text, name)).reduce((a, b) => ({ count: a.count + b.count, sum: a.sum + b.sum }), { count: 0, sum: 0 });
+export function apiCounters(text: string): ApiCounters {
   return {
-    replicas: texts.length,
-    requests: add('http_request_duration_seconds'),
-    poolWait: add('db_pool_wait_seconds'),
-    roundTrip: add('db_round_trip_seconds'),
-    eventLoopDelay: add('nodejs_event_loop_delay_seconds'),
+    requests: histogramTotals(text, 'http_request_duration_seconds'),
+    poolWait: histogramTotals(text, 'db_pool_wait_seconds'),
+    roundTrip: histogramTotals(text, 'db_round_trip_seconds'),
+    eventLoopDelay: histogramTotals(text, 'nodejs_event_loop_delay_seconds'),
   };
+}
+
+/**
+ * What the replicas counted between two readings, added up over the replicas present at both (a replica killed or
+ * started during the run would count from or to zero); undefined when none was.
+ */
+export function apiCountersBetween(start: Readonly<Record<string, ApiCounters>>, end: Readonly<Record<string, ApiCounters>>): ApiCounters | undefined {
+  const both = Object.keys(end).filter((replica) => start[replica] !== undefined);
+  if (both.length === 0) return undefined;
+  const delta = (pick: (counters: ApiCounters) => HistogramTotals): HistogramTotals =>
+    both.reduce(
+      (total, replica) => {
+        const [before, after] = [pick(start[replica] as ApiCounters), pick(end[replica] as ApiCounters)];
+        return { count: total.count + after.count - before.count, sum: total.sum + after.sum - before.sum };
+      },
+      { count: 0, sum: 0 },
+    );
+  return { requests: delta((c) => c.requests), poolWait: delta((c) => c.poolWait), roundTrip: delta((c) => c.roundTrip), eventLoopDelay: delta((c) => c.eventLoopDelay) };
 }
 
 /** PgBouncer's SHOW STATS totals over the application's databases (its admin console left out); times in µs. */
@@ -155,11 +169,12 @@ export function haproxyReading(rows: readonly StatsRow[], backend = HAPROXY_BACK
 
 // --- readers (the running stack) ---
 
-/** Each replica's /metrics, from inside its own container (the replicas publish no port; HAProxy 404s /metrics). */
-export async function readApiMetrics(project: string): Promise<string[]> {
+/** Each replica's counters by container id, from its /metrics read inside its own container (the replicas publish no port; HAProxy 404s /metrics). */
+export async function readApiCounters(project: string): Promise<Record<string, ApiCounters>> {
   const replicas = await projectContainers(project, { service: APP_SERVICE });
   const script = "fetch('http://127.0.0.1:3000/metrics').then(async (r) => { if (!r.ok) process.exit(1); process.stdout.write(await r.text()); }, () => process.exit(1))";
-  return Promise.all(replicas.map((replica) => execInContainer(replica.Id, ['node', '-e', script])));
+  const read = await Promise.all(replicas.map(async (replica) => [replica.Id, apiCounters(await execInContainer(replica.Id, ['node', '-e', script]))] as const));
+  return Object.fromEntries(read);
 }
 
 const STATEMENTS_SQL =

@@ -9,7 +9,6 @@ function proxy(responses: number, queueMs: number, connectMs: number, queueCurre
 
 function api(requests: number, requestSeconds: number, waitSeconds: number, tripSeconds: number, loop: [number, number] = [0, 0]): ApiCounters {
   return {
-    replicas: 1,
     requests: { count: requests, sum: requestSeconds },
     poolWait: { count: requests, sum: waitSeconds },
     roundTrip: { count: requests, sum: tripSeconds },
@@ -34,14 +33,14 @@ describe("HAProxy's averages over a run", () => {
 const readings: TierReadings = {
   start: {
     atMs: 0,
-    api: api(500, 10, 1, 1, [100, 0.1]),
+    api: { replica1: api(500, 10, 1, 1, [100, 0.1]), gone: api(100, 5, 5, 5) },
     pgbouncer: { transactions: 500, queries: 500, transactionUs: 1_000_000, queryUs: 900_000, waitUs: 0 },
     statements: [{ queryId: '1', query: 'select page', calls: 500, totalMs: 400 }],
     haproxy: proxy(600, 0, 0, 0, 4),
   },
   end: {
     atMs: 10_000,
-    api: api(1500, 30, 9, 7, [1100, 2.1]),
+    api: { replica1: api(1500, 30, 9, 7, [1100, 2.1]), started: api(50, 50, 50, 50) },
     pgbouncer: { transactions: 1500, queries: 1500, transactionUs: 6_000_000, queryUs: 4_000_000, waitUs: 1_000_000 },
     statements: [{ queryId: '1', query: 'select page', calls: 1500, totalMs: 3400 }],
     haproxy: proxy(1600, 30, 0.5, 2, 40, 23),
@@ -56,7 +55,7 @@ const readings: TierReadings = {
 describe('the breakdown of a run', () => {
   const { breakdown, evidence } = breakDown(readings, 55);
 
-  it('gives each part per request, nested inside the API and the round trip', () => {
+  it('gives each part per request, nested inside the API and the round trip (the API from the replicas up throughout)', () => {
     expect(breakdown).toMatchObject({ clientMeanMs: 55, haproxyQueueMs: 30, haproxyConnectMs: 0.5, apiQueueMs: 3, apiMs: 20, poolWaitMs: 8, roundTripMs: 6, pgbouncerWaitMs: 1, postgresExecMs: 3 });
   });
 

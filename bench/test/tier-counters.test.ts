@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsv, parseHaproxyStats } from '../../tools/stack/index.js';
-import { apiCounters, haproxyReading, histogramTotals, pgbouncerPools, pgbouncerStats, statementCounters, statementsBetween } from '../tier-counters.js';
+import { apiCounters, apiCountersBetween, haproxyReading, histogramTotals, pgbouncerPools, pgbouncerStats, statementCounters, statementsBetween } from '../tier-counters.js';
 
 // HAProxy 2.6's CSV columns up to ttime, in its order; the rows fill the ones the bench reads.
 const HEADER =
@@ -59,11 +59,13 @@ describe("the API's /metrics", () => {
     expect(histogramTotals(METRICS, 'db_pool_wait_seconds')).toEqual({ count: 131, sum: 0.25 });
   });
 
-  it('adds up the replicas', () => {
-    const counters = apiCounters([METRICS, METRICS]);
-    expect(counters.replicas).toBe(2);
-    expect(counters.roundTrip).toEqual({ count: 262, sum: 1.5 });
-    expect(counters.eventLoopDelay.count).toBe(2000);
+  it('adds up what the replicas up at both readings counted in between', () => {
+    const before = apiCounters(METRICS);
+    const after = apiCounters(METRICS.replace('db_round_trip_seconds_count 131', 'db_round_trip_seconds_count 231'));
+    const between = apiCountersBetween({ a: before, b: before, killed: after }, { a: after, b: after, started: after });
+    expect(between?.roundTrip).toEqual({ count: 200, sum: 0 });
+    expect(between?.requests).toEqual({ count: 0, sum: 0 });
+    expect(apiCountersBetween({ a: before }, { b: after })).toBeUndefined();
   });
 });
 
