@@ -98,7 +98,8 @@ export function breakDown(readings: TierReadings, clientMeanMs: number): RunBrea
   const roundTripMs = perRequestMs(api?.roundTrip.sum);
   const eventLoopDelayMs = api !== undefined && api.eventLoopDelay.count > 0 ? (api.eventLoopDelay.sum * 1000) / api.eventLoopDelay.count : Number.NaN;
 
-  const bouncer = start.pgbouncer && end.pgbouncer ? { transactions: end.pgbouncer.transactions - start.pgbouncer.transactions, waitUs: end.pgbouncer.waitUs - start.pgbouncer.waitUs, transactionUs: end.pgbouncer.transactionUs - start.pgbouncer.transactionUs } : undefined;
+  // A PgBouncer restarted during the run starts its totals from zero again: its deltas say nothing.
+  const bouncer = start.pgbouncer && end.pgbouncer && end.pgbouncer.transactions >= start.pgbouncer.transactions ? { transactions: end.pgbouncer.transactions - start.pgbouncer.transactions, waitUs: end.pgbouncer.waitUs - start.pgbouncer.waitUs, transactionUs: end.pgbouncer.transactionUs - start.pgbouncer.transactionUs } : undefined;
   const statements = start.statements && end.statements ? statementsBetween(start.statements, end.statements) : undefined;
   const executedMs = statements?.reduce((sum, statement) => sum + statement.totalMs, 0);
 

@@ -51,11 +51,11 @@ export function apiCounters(text: string): ApiCounters {
 }
 
 /**
- * What the replicas counted between two readings, added up over the replicas present at both (a replica killed or
- * started during the run would count from or to zero); undefined when none was.
+ * What the replicas counted between two readings, added up over the replicas present at both and not restarted in
+ * between (a replica killed, restarted or started during the run would count from or to zero); undefined when none was.
  */
 export function apiCountersBetween(start: Readonly<Record<string, ApiCounters>>, end: Readonly<Record<string, ApiCounters>>): ApiCounters | undefined {
-  const both = Object.keys(end).filter((replica) => start[replica] !== undefined);
+  const both = Object.keys(end).filter((replica) => start[replica] !== undefined && (end[replica] as ApiCounters).requests.count >= (start[replica] as ApiCounters).requests.count);
   if (both.length === 0) return undefined;
   const delta = (pick: (counters: ApiCounters) => HistogramTotals): HistogramTotals =>
     both.reduce(

@@ -89,6 +89,13 @@ describe('the breakdown of a run', () => {
     expect(partial.poolWaitMs).toBe(8);
   });
 
+  it("leaves PgBouncer's parts not a number when it restarted during the run (its totals start again from zero)", () => {
+    const restarted = { ...readings.end, pgbouncer: { transactions: 10, queries: 10, transactionUs: 1000, queryUs: 1000, waitUs: 0 } };
+    const { breakdown: after, evidence } = breakDown({ ...readings, end: restarted }, 55);
+    expect(after.pgbouncerWaitMs).toBeNaN();
+    expect(evidence.pgbouncerTransactions).toBeNaN();
+  });
+
   it('takes the median of each part over runs, ignoring a run that could not read it', () => {
     const other = { ...breakdown, poolWaitMs: 2, pgbouncerWaitMs: Number.NaN };
     const third = { ...breakdown, poolWaitMs: 4 };

@@ -62,7 +62,8 @@ describe("the API's /metrics", () => {
   it('adds up what the replicas up at both readings counted in between', () => {
     const before = apiCounters(METRICS);
     const after = apiCounters(METRICS.replace('db_round_trip_seconds_count 131', 'db_round_trip_seconds_count 231'));
-    const between = apiCountersBetween({ a: before, b: before, killed: after }, { a: after, b: after, started: after });
+    const restarted = apiCounters('');
+    const between = apiCountersBetween({ a: before, b: before, killed: after, restarted: before }, { a: after, b: after, started: after, restarted });
     expect(between?.roundTrip).toEqual({ count: 200, sum: 0 });
     expect(between?.requests).toEqual({ count: 0, sum: 0 });
     expect(apiCountersBetween({ a: before }, { b: after })).toBeUndefined();
