@@ -44,6 +44,8 @@ export interface BreakdownEvidence {
   eventLoopDelayMs: number;
   /** HAProxy: the backend's queue, the most at once during the run. */
   haproxyQueuePeak: number;
+  /** HAProxy per server at the run's end: its averages over its last 1024 requests, and its queue's peak during the run. */
+  haproxyServers: Array<{ server: string; queueMs: number; connectMs: number; responseMs: number; totalMs: number; queuePeak: number }>;
   /** PgBouncer per transaction: the wait for a server connection, and the transaction's time. */
   pgbouncerWaitPerTransactionMs: number;
   pgbouncerTransactionMs: number;
@@ -132,6 +134,14 @@ export function breakDown(readings: TierReadings, clientMeanMs: number): RunBrea
       haproxyTotalMs: proxy.totalMs,
       eventLoopDelayMs,
       haproxyQueuePeak: peak(queuePeaks),
+      haproxyServers: (end.haproxy?.servers ?? []).map(({ server, queueMs, connectMs, responseMs, totalMs }) => ({
+        server,
+        queueMs,
+        connectMs,
+        responseMs,
+        totalMs,
+        queuePeak: peak(proxyReadings.flatMap((reading) => reading.servers.filter((s) => s.server === server).map((s) => s.queueCurrent))),
+      })),
       pgbouncerWaitPerTransactionMs: bouncer && bouncer.transactions > 0 ? bouncer.waitUs / 1000 / bouncer.transactions : Number.NaN,
       pgbouncerTransactionMs: bouncer && bouncer.transactions > 0 ? bouncer.transactionUs / 1000 / bouncer.transactions : Number.NaN,
       pgbouncerTransactions: bouncer?.transactions ?? Number.NaN,

@@ -49,6 +49,7 @@ export function renderBreakdownSection(results: readonly ReplicaResult[]): strin
   const statements = results.flatMap((result) =>
     result.evidence.statements.slice(0, 3).map((statement) => ({ replicas: result.replicas, ...statement })),
   );
+  const servers = results.flatMap((result) => result.evidence.haproxyServers.map((server) => ({ replicas: result.replicas, ...server })));
   const errors = readingErrors(rows);
   return [
     '## Where the time goes',
@@ -62,6 +63,25 @@ export function renderBreakdownSection(results: readonly ReplicaResult[]): strin
     '',
     ...results.map((result) => `- **${result.replicas} replica${result.replicas === 1 ? '' : 's'}** (${result.verdict.limit}): ${result.verdict.sentence}`),
     '',
+    ...(servers.length === 0
+      ? []
+      : [
+          "### HAProxy per server (the median run; averages over each server's last 1024 requests at its end)",
+          '',
+          table<(typeof servers)[number]>(
+            [
+              figure('replicas', (row) => String(row.replicas)),
+              { header: 'server', cell: (row) => row.server },
+              figure('queue ms', (row) => formatNumber(row.queueMs, 1)),
+              figure('connect ms', (row) => formatNumber(row.connectMs, 1)),
+              figure('response ms', (row) => formatNumber(row.responseMs, 1)),
+              figure('total ms', (row) => formatNumber(row.totalMs, 1)),
+              figure('queue peak', (row) => formatNumber(row.queuePeak, 0)),
+            ],
+            servers,
+          ),
+          '',
+        ]),
     ...(statements.length === 0
       ? []
       : [

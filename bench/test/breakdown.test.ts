@@ -4,7 +4,8 @@ import type { ApiCounters, HaproxyReading } from '../tier-counters.js';
 import type { TierReadings } from '../tier-collector.js';
 
 function proxy(responses: number, queueMs: number, connectMs: number, queueCurrent = 0, queueMax = 0, responseMs = 0): HaproxyReading {
-  return { responses, queueCurrent, queueMax, queueMs, connectMs, responseMs, totalMs: queueMs + connectMs + responseMs + 0.5, servers: [] };
+  const totalMs = queueMs + connectMs + responseMs + 0.5;
+  return { responses, queueCurrent, queueMax, queueMs, connectMs, responseMs, totalMs, servers: [{ server: 'app1', responses, queueCurrent, queueMax, queueMs, connectMs, responseMs, totalMs }] };
 }
 
 function api(requests: number, requestSeconds: number, waitSeconds: number, tripSeconds: number, loop: [number, number] = [0, 0]): ApiCounters {
@@ -80,6 +81,7 @@ describe('the breakdown of a run', () => {
     expect(evidence.pgbouncerWaitPerTransactionMs).toBeCloseTo(1);
     expect(evidence.pgbouncerTransactionMs).toBeCloseTo(5);
     expect(evidence.eventLoopDelayMs).toBeCloseTo(2);
+    expect(evidence.haproxyServers).toEqual([{ server: 'app1', queueMs: 30, connectMs: 0.5, responseMs: 23, totalMs: 54, queuePeak: 25 }]);
     expect(evidence.statements).toEqual([{ query: 'select page', calls: 1000, totalMs: 3000, meanMs: 3 }]);
   });
 

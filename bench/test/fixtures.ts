@@ -55,6 +55,7 @@ export function syntheticBreakdown(replicas: number, clientMeanMs: number, parts
       haproxyTotalMs: clientMeanMs - remainderMs,
       eventLoopDelayMs: replicas === 1 ? 12 : 2,
       haproxyQueuePeak: replicas === 1 ? 25 : 3,
+      haproxyServers: [{ server: 'app1', queueMs: 1, connectMs: 0, responseMs: 10, totalMs: 12, queuePeak: 3 }],
       pgbouncerWaitPerTransactionMs: 0.1,
       pgbouncerTransactionMs: 1.2,
       pgbouncerTransactions: 20_000,
