@@ -2,7 +2,7 @@
 // remainder the parts do not explain, and the verdict per replica count.
 import { BREAKDOWN_PARTS, type Breakdown, type RunBreakdown } from './breakdown.js';
 import { figure, formatNumber, table, type Column } from './markdown.js';
-import type { ComparisonRecord, ReplicaResult } from './results.js';
+import type { ComparisonRecord, FaultRunResult, ReplicaResult } from './results.js';
 
 /** The share of the client's mean latency the parts explain (all but the remainder). */
 export function explainedShare(breakdown: Breakdown): number {
@@ -102,13 +102,25 @@ export function renderBreakdownSection(results: readonly ReplicaResult[]): strin
   ].join('\n');
 }
 
-/** Each comparison round's breakdown, A and B. */
-export function renderRoundBreakdowns(runs: ComparisonRecord['runs']): string {
-  const rows = runs.flatMap(({ round, a, b }) => [
-    { label: `round ${round} A`, breakdown: a.breakdown },
-    { label: `round ${round} B`, breakdown: b.breakdown },
-  ]);
+/** A titled table of labelled runs' breakdowns, with the readings that failed. */
+function renderBreakdowns(title: string, rows: readonly Row[]): string {
   if (rows.length === 0) return '';
   const errors = readingErrors(rows);
-  return ['### Where the time goes, by round', '', METHOD, '', breakdownTable(rows), '', ...(errors.length === 0 ? [] : [...errors, ''])].join('\n');
+  return [title, '', METHOD, '', breakdownTable(rows), '', ...(errors.length === 0 ? [] : [...errors, ''])].join('\n');
+}
+
+/** Each comparison round's breakdown, A and B. */
+export function renderRoundBreakdowns(runs: ComparisonRecord['runs']): string {
+  return renderBreakdowns(
+    '### Where the time goes, by round',
+    runs.flatMap(({ round, a, b }) => [
+      { label: `round ${round} A`, breakdown: a.breakdown },
+      { label: `round ${round} B`, breakdown: b.breakdown },
+    ]),
+  );
+}
+
+/** Each fault run's breakdown (a tier restarted during the run leaves its parts out). */
+export function renderFaultBreakdowns(faults: readonly FaultRunResult[]): string {
+  return renderBreakdowns('### Where the time goes, by fault run', faults.map((fault) => ({ label: fault.fault, breakdown: fault.run.breakdown })));
 }

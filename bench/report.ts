@@ -5,7 +5,7 @@ import type { TierStats } from './docker-stats.js';
 import type { VersionInfo } from './environment.js';
 import type { BenchResults, FaultRunResult, OpenRunResult, ReplicaResult, RunResult } from './results.js';
 import { renderComparison } from './report-comparison.js';
-import { renderBreakdownSection } from './report-breakdown.js';
+import { renderBreakdownSection, renderFaultBreakdowns } from './report-breakdown.js';
 import { chartLibrary, renderHtml } from './report-html.js';
 import { figure, formatBytes, formatNumber, formatRate, table, type Column } from './markdown.js';
 
@@ -312,6 +312,7 @@ function renderFaultSection(results: BenchResults): string {
     ...notes,
     '',
     ...faults.flatMap((run) => [`### Tiers during ${run.fault}`, '', renderTiers(run.run.tiers), '']),
+    renderFaultBreakdowns(faults),
   ].join('\n');
 }
 

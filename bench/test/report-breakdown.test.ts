@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../report.js';
-import { renderRoundBreakdowns } from '../report-breakdown.js';
+import { renderFaultBreakdowns, renderRoundBreakdowns } from '../report-breakdown.js';
 import { benchResults, runResult, syntheticBreakdown } from './fixtures.js';
 
 /** The cells of the first table row starting with `first` after `heading`. */
@@ -41,6 +41,13 @@ describe("report.md's breakdown", () => {
     if (first === undefined) throw new Error('no run');
     first.breakdown = { ...first.breakdown, errors: ['PgBouncer SHOW STATS: connection refused'] };
     expect(renderReport(broken)).toContain('- 1 replica, run 1: PgBouncer SHOW STATS: connection refused');
+  });
+
+  it("gives each fault run's breakdown", () => {
+    const run = { ...runResult(1, 2, 800, 90), breakdown: syntheticBreakdown(2, 30, { pgbouncerWaitMs: Number.NaN }) };
+    const text = renderFaultBreakdowns([{ fault: 'restart-pgbouncer', run } as Parameters<typeof renderFaultBreakdowns>[0][number]]);
+    expect(row(text, '###', 'restart-pgbouncer')[1]).toBe('30.00');
+    expect(row(text, '###', 'restart-pgbouncer')[7]).toBe('n/a');
   });
 
   it("gives each comparison round's breakdown, A and B", () => {
