@@ -49,7 +49,9 @@ async function attempt<T>(what: string, errors: string[], read: () => Promise<T>
   try {
     return await read();
   } catch (error) {
-    errors.push(`${what}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    // The first line, without the command a failed `docker exec` names: the reason is what the report needs.
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+    errors.push(`${what}: ${message.replace(/^`[^`]*` in \w+ exited (\d+): /, 'exit $1: ')}`);
     return undefined;
   }
 }

@@ -79,3 +79,17 @@ describe('GET /metrics: the pool timing', () => {
     expect(histogram(after, 'db_round_trip_seconds').sum).toBeGreaterThan(histogram(before, 'db_round_trip_seconds').sum);
   });
 });
+
+describe('GET /metrics: the event loop', () => {
+  it('observes how late a 10 ms timer fires, with process metrics on', async () => {
+    const { createMetrics } = await import('../src/metrics.js');
+    const metrics = createMetrics({ dbPoolMax: 1, collectProcessMetrics: true });
+    // Block the loop for 60 ms: the probe due meanwhile fires about that late.
+    const until = performance.now() + 60;
+    while (performance.now() < until);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { count, sum } = histogram(await metrics.registry.metrics(), 'nodejs_event_loop_delay_seconds');
+    expect(count).toBeGreaterThanOrEqual(2);
+    expect(sum).toBeGreaterThan(0.03);
+  });
+});
