@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PoolModel } from '../src/db/pool-timing.js';
+import { createMetrics } from '../src/metrics.js';
 import { buildApp, login } from './support/app.js';
 import { useTestDatabase } from './support/database.js';
 
@@ -82,7 +83,6 @@ describe('GET /metrics: the pool timing', () => {
 
 describe('GET /metrics: the event loop', () => {
   it('observes how late a 10 ms timer fires, with process metrics on', async () => {
-    const { createMetrics } = await import('../src/metrics.js');
     const metrics = createMetrics({ dbPoolMax: 1, collectProcessMetrics: true });
     // Block the loop for 60 ms: the probe due meanwhile fires about that late.
     const until = performance.now() + 60;
