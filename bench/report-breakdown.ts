@@ -42,9 +42,15 @@ const METHOD =
   "the API's requests) and its own time; HAProxy sending the response on (`ttime` less the others). \"Not explained\" is the client's mean less " +
   "HAProxy's `ttime`: the network to the client and k6 itself.";
 
-/** The section for the replica counts: every closed-model run's breakdown, the busiest statements, and the verdicts. */
+/** The section for the replica counts: every run's breakdown (closed and open model), HAProxy's servers, the busiest statements, and the verdicts (closed model). */
 export function renderBreakdownSection(results: readonly ReplicaResult[]): string {
-  const rows = results.flatMap((result) => result.runs.map((run) => ({ label: `${result.replicas} replica${result.replicas === 1 ? '' : 's'}, run ${run.run}`, breakdown: run.breakdown })));
+  const rows = results.flatMap((result) => {
+    const name = `${result.replicas} replica${result.replicas === 1 ? '' : 's'}`;
+    return [
+      ...result.runs.map((run) => ({ label: `${name}, run ${run.run}`, breakdown: run.breakdown })),
+      ...result.open.map((run) => ({ label: `${name}, open model at ${run.rate} req/s`, breakdown: run.breakdown })),
+    ];
+  });
   if (rows.length === 0) return '';
   const statements = results.flatMap((result) =>
     result.evidence.statements.slice(0, 3).map((statement) => ({ replicas: result.replicas, ...statement })),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../report.js';
 import { renderFaultBreakdowns, renderRoundBreakdowns } from '../report-breakdown.js';
-import { benchResults, runResult, syntheticBreakdown } from './fixtures.js';
+import { benchResults, openRun, runResult, syntheticBreakdown } from './fixtures.js';
 
 /** The cells of the first table row starting with `first` after `heading`. */
 function row(markdown: string, heading: string, first: string): string[] {
@@ -23,6 +23,12 @@ describe("report.md's breakdown", () => {
     expect(cells.at(-6)).toBe('3.50');
     expect(cells.at(-5)).toBe('95%');
     expect(report.slice(report.indexOf('## Where the time goes')).split('\n').filter((line) => /^\| \d replicas?, run \d \|/.test(line))).toHaveLength(6);
+  });
+
+  it('gives the open-model runs their rows too', () => {
+    const withOpen = benchResults();
+    withOpen.results[0]?.open.push(openRun(1, 0.8, 640, 20, 90));
+    expect(row(renderReport(withOpen), '## Where the time goes', '1 replica, open model at 640 req/s')[1]).toBe('30.00');
   });
 
   it('gives a verdict per replica count naming the limit and its knob', () => {
