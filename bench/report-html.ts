@@ -1,7 +1,8 @@
 // report.html: the bench's charts in one self-contained page that opens from disk with no network. Chart.js (pinned in
 // package.json) is inlined as text; the figures are inlined as JSON; a short script draws, for the summary,
-// requests/s and p99 against replicas and the breakdown as one stacked bar per replica count (or per comparison run),
-// and for every run, second by second, the load, each tier's CPU and memory, and the queues, with a fault's marks.
+// requests/s and p99 against replicas and the breakdown as one stacked bar per replica count (per comparison run, per
+// fault run), and for every run, second by second, the load, each tier's CPU and memory, and the queues, with a
+// fault's marks.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -64,9 +65,11 @@ export function pageData(results: BenchResults): PageData {
     runs.push({ title: `comparison round ${round.round}, A`, timeline: round.a.timeline, marks: [] });
     runs.push({ title: `comparison round ${round.round}, B`, timeline: round.b.timeline, marks: [] });
   }
-  const bars = results.comparison
-    ? results.comparison.runs.flatMap((round) => [bar(`round ${round.round} A`, round.a.breakdown.breakdown), bar(`round ${round.round} B`, round.b.breakdown.breakdown)])
-    : results.results.map((result) => bar(`${result.replicas} replica${result.replicas === 1 ? '' : 's'}`, result.breakdown));
+  const bars = [
+    ...(results.comparison?.runs.flatMap((round) => [bar(`round ${round.round} A`, round.a.breakdown.breakdown), bar(`round ${round.round} B`, round.b.breakdown.breakdown)]) ??
+      results.results.map((result) => bar(`${result.replicas} replica${result.replicas === 1 ? '' : 's'}`, result.breakdown))),
+    ...(results.faults ?? []).map((fault) => bar(`fault: ${fault.fault}`, fault.run.breakdown.breakdown)),
+  ];
   return {
     title: `Benchmark: recipes stack, ${results.startedAt}`,
     summary: results.results.map((result) => ({
@@ -104,7 +107,7 @@ const marks = {
   id: 'marks',
   afterDatasetsDraw(chart, args, options) {
     const { ctx, chartArea, scales } = chart;
-    for (const mark of options.marks || []) {
+    for (const [index, mark] of (options.marks || []).entries()) {
       const x = scales.x.getPixelForValue(mark.second);
       if (x < chartArea.left || x > chartArea.right) continue;
       ctx.save();
@@ -115,7 +118,8 @@ const marks = {
       ctx.lineTo(x, chartArea.bottom);
       ctx.stroke();
       ctx.fillStyle = '#d62728';
-      ctx.fillText(mark.label, x + 3, chartArea.top + 10);
+      // One line of text each, so marks close together stay readable.
+      ctx.fillText(mark.label, x + 3, chartArea.top + 10 + 12 * index);
       ctx.restore();
     }
   },

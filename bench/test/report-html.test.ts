@@ -73,10 +73,13 @@ describe('report.html', () => {
     });
     await page.goto(pathToFileURL(join(dir, 'report.html')).href);
     await page.waitForSelector('body[data-charts]', { timeout: 20_000 });
-    const charts = await page.evaluate<Array<{ title: string; chart: boolean; points: number; painted: number }>>(DRAWN_CHARTS);
+    const charts = await page.evaluate<Array<{ title: string | null; chart: boolean; points: number; painted: number }>>(DRAWN_CHARTS);
     await page.screenshot({ path: join(tmpdir(), 'bench-report-html.png'), fullPage: false });
     // Two summary charts, then four per run: 2 replica counts x 3 runs, and the fault run.
     expect(charts).toHaveLength(2 + 4 * 7);
+    const bars = charts.find((chart) => chart.title?.startsWith("Where a request's time goes"));
+    // Ten parts, each with a bar per replica count and one for the fault run.
+    expect(bars?.points).toBe(10 * 3);
     for (const chart of charts) {
       expect(chart.chart, String(chart.title)).toBe(true);
       expect(chart.points, String(chart.title)).toBeGreaterThan(0);
