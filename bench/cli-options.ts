@@ -50,7 +50,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
 
 Measures the compose stack (HAProxy -> API replicas -> PgBouncer -> Postgres) at each replica count with k6
 (the k6 on PATH, else the image compose.yaml pins) and writes bench-results/<timestamp>/ (results.json,
-report.md, chart.svg, one k6 HTML report per measured run, raw outputs).
+report.md, report.html, one k6 HTML report per measured run, raw outputs).
 
   --replicas 1,2,4     API replica counts to measure, in order (default 1,2)
   --scenario read      read: k6/recipes.js (the list page); mixed: k6/mixed.js (75% reads, 20% writes,

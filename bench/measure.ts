@@ -18,7 +18,11 @@ import {
   type StatsSample,
   type StatsSource,
 } from './docker-stats.js';
+import { breakDown } from './breakdown.js';
+import { readK6Csv } from './fault-timeline.js';
 import type { RunResult } from './results.js';
+import { tierCollector } from './tier-collector.js';
+import { loadPerSecond, queueLines, tiersPerSecond } from './timeline.js';
 
 // k6's setup (one login), graceful stop and summary take seconds; anything longer is a hung run.
 const K6_OVERHEAD_MS = 2 * 60_000;
@@ -150,30 +154,42 @@ export function warmUpRun(ctx: BenchContext, target: Target, spec: RunSpec): Pro
   return target.k6.run(k6Run(ctx, spec));
 }
 
-/** One measured run on `target`: the load with every collector around it, and its figures. */
+/**
+ * One measured run on `target`: the load with every collector around it (each container's resources once a second;
+ * each tier's counters at the start and end, its queues once a second), and its figures: the load, the tiers' CPU,
+ * where a request's time went, and the run second by second (from k6's per-request CSV, written for every run).
+ */
 export async function measureRun(ctx: BenchContext, target: Target, spec: RunSpec, run: number): Promise<RunResult> {
-  const files = { summary: `k6-${spec.name}.json`, log: `k6-${spec.name}.log`, stats: `stats-${spec.name}.ndjson`, dashboard: `k6-${spec.name}.html` };
-  const resources = resourceCollector(target.project, join(ctx.outDir, files.stats));
-  const { result, collected } = await aroundRun({ resources }, () =>
+  const csv = spec.csvFile ?? `k6-${spec.name}.csv.gz`;
+  const files = { summary: `k6-${spec.name}.json`, log: `k6-${spec.name}.log`, stats: `stats-${spec.name}.ndjson`, dashboard: `k6-${spec.name}.html`, csv };
+  const collectors = {
+    resources: resourceCollector(target.project, join(ctx.outDir, files.stats)),
+    tiers: tierCollector(target.project, target.baseUrl),
+  };
+  const startMs = Date.now();
+  const { result, collected } = await aroundRun(collectors, () =>
     loadWithAction(
       () =>
         target.k6.run({
           ...k6Run(ctx, spec),
           dashboardFile: files.dashboard,
-          ...(spec.csvFile === undefined ? {} : { csvFile: spec.csvFile }),
-          onProcess: (pid) => resources.watchProcess(pid),
+          csvFile: csv,
+          onProcess: (pid) => collectors.resources.watchProcess(pid),
         }),
       spec.during,
       ctx.signal,
     ),
   );
   const { samples, errors, start, end } = collected.resources;
+  const { requests } = await readK6Csv(join(ctx.outDir, csv));
   return {
     run,
     load: result.figures,
     thresholdsPassed: result.thresholdsPassed,
     tiers: withCpuPerRequest(summarizeTiers(samples), cpuNsByTier(start, samples, end), result.figures.requests),
     containers: summarizeContainers(samples),
+    breakdown: breakDown(collected.tiers, result.figures.latencyMs.mean),
+    timeline: { startMs, load: loadPerSecond(requests, startMs), tiers: tiersPerSecond(samples, startMs), queues: queueLines(collected.tiers.seconds, startMs) },
     files,
     samplerErrors: errors,
     hostLoad1m: loadavg()[0] ?? Number.NaN,

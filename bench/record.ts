@@ -1,5 +1,5 @@
 // The last step: what was measured, with the command, settings, machine and versions, as results.json, report.md and
-// chart.svg. Also written, marked incomplete, when a bench stops early.
+// report.html. Also written, marked incomplete, when a bench stops early.
 import { join } from 'node:path';
 import { projectContainers, serviceOf } from '../tools/stack/index.js';
 import { compareRounds } from './comparison.js';
@@ -50,6 +50,7 @@ export async function writeRecord(ctx: BenchContext, measured: Measurements, inc
   const [target] = ctx.targets;
   const project = target?.project ?? options.project;
   const comparison = await comparisonRecord(ctx, measured);
+  const machine = await machineInfo();
   const record: BenchResults = {
     ...(incomplete === undefined ? {} : { incomplete }),
     startedAt: ctx.startedAt.toISOString(),
@@ -71,12 +72,12 @@ export async function writeRecord(ctx: BenchContext, measured: Measurements, inc
       request: REQUEST[options.scenario],
       ...(await readApiSettings(project)),
     },
-    machine: await machineInfo(),
+    machine,
     versions: await versionInfo({ compose: ctx.compose, project, loadGenerator: ctx.loadGenerator, cwd: REPO_ROOT }),
     preflight: measured.preflight,
     results: [...measured.replicas.entries()]
       .filter(([, m]) => m.runs.length > 0)
-      .map(([replicas, m]) => summarizeReplicaCount(replicas, m.servedBy, m.runs, m.open, m.ceiling, m.ceilingError)),
+      .map(([replicas, m]) => summarizeReplicaCount(replicas, m.servedBy, m.runs, m.open, m.ceiling, m.ceilingError, machine.cores)),
     ...(measured.faults.length === 0 ? {} : { faults: measured.faults }),
     ...(comparison === undefined ? {} : { comparison }),
   };

@@ -2,6 +2,7 @@
 // interval, and every round.
 import type { Difference, SideFigures, Verdict } from './comparison.js';
 import { figure, formatNumber, formatRate, table } from './markdown.js';
+import { renderRoundBreakdowns } from './report-breakdown.js';
 import type { ComparisonRecord } from './results.js';
 
 const VERDICT: Record<Verdict, string> = {
@@ -103,5 +104,6 @@ export function renderComparison(comparison: ComparisonRecord): string {
     '',
     roundsTable,
     '',
+    renderRoundBreakdowns(comparison.runs),
   ].join('\n');
 }

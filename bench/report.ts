@@ -5,7 +5,8 @@ import type { TierStats } from './docker-stats.js';
 import type { VersionInfo } from './environment.js';
 import type { BenchResults, FaultRunResult, OpenRunResult, ReplicaResult, RunResult } from './results.js';
 import { renderComparison } from './report-comparison.js';
-import { renderChart } from './chart.js';
+import { renderBreakdownSection, renderFaultBreakdowns } from './report-breakdown.js';
+import { chartLibrary, renderHtml } from './report-html.js';
 import { figure, formatBytes, formatNumber, formatRate, table, type Column } from './markdown.js';
 
 export { figure, formatBytes, formatNumber, formatRate, table } from './markdown.js';
@@ -311,6 +312,7 @@ function renderFaultSection(results: BenchResults): string {
     ...notes,
     '',
     ...faults.flatMap((run) => [`### Tiers during ${run.fault}`, '', renderTiers(run.run.tiers), '']),
+    renderFaultBreakdowns(faults),
   ].join('\n');
 }
 
@@ -385,8 +387,9 @@ export function renderReport(results: BenchResults): string {
           renderSummary(results.results),
           '',
           ...(openSummary === '' ? [] : [openSummary, '']),
-          '![Requests per second and p99 latency against API replicas](chart.svg)',
+          'The charts: [report.html](report.html) (opens from disk, no network needed).',
           '',
+          renderBreakdownSection(results.results),
           ...results.results.map(renderReplicaSection),
         ]
       : [renderFaultSection(results)]),
@@ -395,23 +398,10 @@ export function renderReport(results: BenchResults): string {
   ].join('\n');
 }
 
-/** Writes results.json, report.md and chart.svg into `dir`. */
+/** Writes results.json, report.md and report.html into `dir`. */
 export async function writeReport(dir: string, results: BenchResults): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(dir, 'report.md'), renderReport(results));
-  if (results.results.length === 0) return;
-  await writeFile(
-    join(dir, 'chart.svg'),
-    renderChart(
-      results.results.map((r) => ({
-        replicas: r.replicas,
-        requestsPerSecond: r.median.requestsPerSecond,
-        p99Ms: r.median.p99Ms,
-        // The open-model run at the highest fraction: the one closest to capacity.
-        openP99Ms: r.open.reduce<OpenRunResult | undefined>((top, run) => (top === undefined || run.fraction > top.fraction ? run : top), undefined)
-          ?.load.latencyMs.p99,
-      })),
-    ),
-  );
+  await writeFile(join(dir, 'report.html'), renderHtml(results, await chartLibrary()));
 }

@@ -5,6 +5,9 @@ import type { ComparisonResult } from './comparison.js';
 import type { ContainerStatsSummary, TierStats } from './docker-stats.js';
 import type { MachineInfo, VersionInfo } from './environment.js';
 import type { PreflightCheck } from './preflight.js';
+import { medianBreakdown, type Breakdown, type BreakdownEvidence, type RunBreakdown } from './breakdown.js';
+import type { RunTimeline } from './timeline.js';
+import { verdict, type Verdict } from './verdict.js';
 import { median } from './statistics.js';
 
 /** The load shapes the bench runs: which k6 script, with which workload. */
@@ -18,7 +21,11 @@ export interface RunResult {
   thresholdsPassed: boolean;
   tiers: TierStats[];
   containers: ContainerStatsSummary[];
-  files: { summary: string; log: string; stats: string; dashboard: string };
+  /** Where a request's time went, from the tiers' own counters around the run. */
+  breakdown: RunBreakdown;
+  /** The run second by second: load, each tier's CPU and memory, the queues. */
+  timeline: RunTimeline;
+  files: { summary: string; log: string; stats: string; dashboard: string; csv: string };
   samplerErrors: string[];
   /** The host's 1-minute load average as the run ended: well above the core count means other work shared the CPU. */
   hostLoad1m: number;
@@ -67,6 +74,10 @@ export interface ReplicaResult {
   ceiling: CeilingResult | null;
   /** Why the ceiling was not measured (the report says so beside it). */
   ceilingError?: string;
+  /** The median of each part of the closed-model runs' breakdowns, the evidence of the median run, and the verdict. */
+  breakdown: Breakdown;
+  evidence: BreakdownEvidence;
+  verdict: Verdict;
 }
 
 /** The whole record of a bench: what was run, where, with what, and every figure (results.json). */
@@ -176,16 +187,26 @@ export function summarizeReplicaCount(
   open: OpenRunResult[] = [],
   ceiling: CeilingResult | null = null,
   ceilingError?: string,
+  hostCores = Number.NaN,
 ): ReplicaResult {
+  const tiers = medianTiers(runs.map((run) => run.tiers));
+  const breakdown = medianBreakdown(runs.map((run) => run.breakdown.breakdown));
+  // The evidence of the run whose client latency is the median's (the closest to it).
+  const middle = [...runs].sort((a, b) => Math.abs(a.breakdown.breakdown.clientMeanMs - breakdown.clientMeanMs) - Math.abs(b.breakdown.breakdown.clientMeanMs - breakdown.clientMeanMs))[0];
+  const evidence = (middle as RunResult).breakdown.evidence;
+  const apiCpu = { meanPercent: tiers.find((tier) => tier.service === 'app')?.meanCpuPercent ?? Number.NaN, replicas, hostCores };
   return {
     ...(ceilingError === undefined ? {} : { ceilingError }),
     replicas,
     servedBy,
     runs,
     median: medianFigures(runs.map((run) => run.load)),
-    tiers: medianTiers(runs.map((run) => run.tiers)),
+    tiers,
     containers: medianContainers(runs.map((run) => run.containers)),
     open,
     ceiling,
+    breakdown,
+    evidence,
+    verdict: verdict(breakdown, evidence, apiCpu),
   };
 }

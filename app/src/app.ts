@@ -11,6 +11,7 @@ import { isDatabaseUnavailable, type Sql } from './db/client.js';
 import { healthRoutes } from './health.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
+import { timedPool } from './db/pool-timing.js';
 import { createMetrics } from './metrics.js';
 import { Problem, badRequest, incompleteRequest, internalError, notFound, problemResponse, serviceUnavailable } from './problem.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -62,9 +63,11 @@ function routeLabel(c: Context): string {
 }
 
 /** Builds the HTTP application with its metrics and lifecycle; serving it on a port is the entry point's job. */
-export function createApp({ sql, config, logger, servedBy = hostname(), processMetrics = true }: AppDeps): ServableApp {
+export function createApp({ sql: pool, config, logger, servedBy = hostname(), processMetrics = true }: AppDeps): ServableApp {
   const lifecycle = new Lifecycle();
   const metrics = createMetrics({ dbPoolMax: config.dbPoolMax, collectProcessMetrics: processMetrics });
+  // Every route's statements through the pool's timing (db_pool_wait_seconds, db_round_trip_seconds).
+  const sql = timedPool(pool, config.dbPoolMax, { poolWait: metrics.dbPoolWait, roundTrip: metrics.dbRoundTrip });
 
   // When each request arrived, for answers that must not leave too early.
   const arrivals = new WeakMap<Request, number>();

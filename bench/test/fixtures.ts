@@ -1,5 +1,7 @@
 import type { K6Figures } from '../../tools/stack/index.js';
+import type { Breakdown, RunBreakdown } from '../breakdown.js';
 import type { BenchResults, OpenRunResult, RunResult } from '../results.js';
+import type { RunTimeline } from '../timeline.js';
 import { summarizeReplicaCount } from '../results.js';
 
 const MIB = 1024 * 1024;
@@ -18,6 +20,72 @@ export function loadFigures(requestsPerSecond: number, p99: number, errors = 0):
     droppedIterations: 0,
     crossedThresholds: [],
     operations: [],
+  };
+}
+
+/** A breakdown whose parts add up to the client's mean but for `remainderMs`; HAProxy queues most with one replica. */
+export function syntheticBreakdown(replicas: number, clientMeanMs: number, parts: Partial<Breakdown> = {}): RunBreakdown {
+  const haproxyQueueMs = parts.haproxyQueueMs ?? (replicas === 1 ? 0.6 * clientMeanMs : 0.1 * clientMeanMs);
+  const poolWaitMs = parts.poolWaitMs ?? 0.02 * clientMeanMs;
+  const roundTripMs = parts.roundTripMs ?? 0.15 * clientMeanMs;
+  const remainderMs = parts.remainderMs ?? 0.05 * clientMeanMs;
+  const haproxyConnectMs = parts.haproxyConnectMs ?? 0.01;
+  const apiQueueMs = parts.apiQueueMs ?? 0.02 * clientMeanMs;
+  const haproxyTransferMs = parts.haproxyTransferMs ?? 0.03 * clientMeanMs;
+  const apiMs = clientMeanMs - haproxyQueueMs - haproxyConnectMs - apiQueueMs - haproxyTransferMs - remainderMs;
+  return {
+    breakdown: {
+      clientMeanMs,
+      haproxyQueueMs,
+      haproxyConnectMs,
+      apiQueueMs,
+      apiMs,
+      poolWaitMs,
+      roundTripMs,
+      pgbouncerWaitMs: parts.pgbouncerWaitMs ?? 0.01 * clientMeanMs,
+      postgresExecMs: parts.postgresExecMs ?? 0.08 * clientMeanMs,
+      apiOwnMs: apiMs - poolWaitMs - roundTripMs,
+      haproxyTransferMs,
+      remainderMs,
+      ...parts,
+    },
+    evidence: {
+      apiRequests: 20_000,
+      haproxyResponseMs: apiMs + apiQueueMs,
+      haproxyTotalMs: clientMeanMs - remainderMs,
+      eventLoopDelayMs: replicas === 1 ? 12 : 2,
+      haproxyQueuePeak: replicas === 1 ? 25 : 3,
+      haproxyServers: [{ server: 'app1', queueMs: 1, connectMs: 0, responseMs: 10, totalMs: 12, queuePeak: 3 }],
+      pgbouncerWaitPerTransactionMs: 0.1,
+      pgbouncerTransactionMs: 1.2,
+      pgbouncerTransactions: 20_000,
+      pgbouncerWaitingPeak: 0,
+      pgbouncerServersActivePeak: 6,
+      postgresActivePeak: 4,
+      postgresActiveMean: 2.5,
+      statements: [{ query: 'select coalesce(string_agg(page.json, $1) ...', calls: 20_000, meanMs: 0.9, totalMs: 18_000 }],
+    },
+    errors: [],
+  };
+}
+
+/** Ten seconds of a run: steady load, the app's CPU near its core, HAProxy's queue. */
+export function syntheticTimeline(replicas: number, requestsPerSecond: number, p99: number): RunTimeline {
+  const seconds = Array.from({ length: 10 }, (_, second) => second);
+  return {
+    startMs: Date.parse('2025-01-02T03:04:10.000Z'),
+    load: seconds.map((second) => ({ second, requests: requestsPerSecond + (second % 3) * 10, failed: 0, p50Ms: p99 / 4, p99Ms: p99 + second })),
+    tiers: seconds.map((second) => ({
+      second: second + 0.5,
+      tiers: {
+        app: { cpuPercent: 75 * replicas + second, memoryBytes: 85 * MIB * replicas },
+        haproxy: { cpuPercent: 12, memoryBytes: 40 * MIB },
+        pgbouncer: { cpuPercent: 8, memoryBytes: 6 * MIB },
+        postgres: { cpuPercent: 30, memoryBytes: 120 * MIB },
+        k6: { cpuPercent: 45, memoryBytes: 90 * MIB },
+      },
+    })),
+    queues: seconds.map((second) => ({ second: second + 0.2, haproxyQueue: replicas === 1 ? 25 : 2, pgbouncerWaiting: 0, postgresActive: 3 })),
   };
 }
 
@@ -44,7 +112,10 @@ export function runResult(run: number, replicas: number, requestsPerSecond: numb
       log: `k6-r${replicas}-run${run}.log`,
       stats: `stats-r${replicas}-run${run}.ndjson`,
       dashboard: `k6-r${replicas}-run${run}.html`,
+      csv: `k6-r${replicas}-run${run}.csv.gz`,
     },
+    breakdown: syntheticBreakdown(replicas, p99 / 3),
+    timeline: syntheticTimeline(replicas, requestsPerSecond, p99),
     samplerErrors: [],
     hostLoad1m: 1.5 + run / 10,
   };

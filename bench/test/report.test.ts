@@ -65,7 +65,7 @@ describe('renderReport', () => {
     expect(report).toContain('- Machine: Test CPU @ 2.0GHz, 2 cores, 24.00 GiB memory, Debian GNU/Linux 12 (bookworm)');
     expect(report).toContain('Docker engine 20.10.24 (API 1.41); compose: docker-compose 1.29.2');
     expect(row(report, '## Machine and versions', 'postgres')).toEqual(['postgres', 'postgres:14.23-bookworm', 'fedcba987654']);
-    expect(report).toContain('![Requests per second and p99 latency against API replicas](chart.svg)');
+    expect(report).toContain('[report.html](report.html)');
     expect(report).toContain('reach 200% on this 2-core machine');
   });
 

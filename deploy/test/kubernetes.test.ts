@@ -241,6 +241,10 @@ describe.skipIf(!kubectl)(kubectl ? 'rendered kustomizations' : 'rendered kustom
       expect(compose.pgbouncer?.volumes).toContain(`./pgbouncer/pgbouncer.ini:${mount}/pgbouncer.ini:ro`);
     });
 
+    it("Postgres starts with compose's command (pg_stat_statements loaded)", () => {
+      expect(mainContainer(objects(dir), 'StatefulSet', 'postgres').args).toEqual(compose.postgres?.command);
+    });
+
     it("the HPA stays within HAProxy's server slots and PgBouncer's client connections", () => {
       const maxReplicas = findObject<IHorizontalPodAutoscaler>(objects(dir), 'HorizontalPodAutoscaler', 'app').spec?.maxReplicas;
       const slots = /^server-template \S+ \d+-(\d+) /.exec(serverTemplate(kubernetesHaproxy))?.[1];

@@ -121,7 +121,7 @@ describe.skipIf(!docker)(docker ? 'deploy/swarm/stack.yaml' : 'deploy/swarm/stac
     expect(databaseHost(script('migrate'))).toBe('postgres:5432');
     expect(script('app')).toMatch(/exec node dist\/main\/server\.js$/);
     // The rendered stack shows a shell command's `$$` as the `$` the container runs.
-    for (const name of ['app', 'migrate', 'haproxy']) {
+    for (const name of ['app', 'migrate', 'haproxy', 'postgres']) {
       expect(service(name).command, name).toEqual(compose[name]?.command?.map((word) => word.replaceAll('$$', '$')));
     }
   });

@@ -29,9 +29,10 @@ import {
   tail,
   waitForRouting,
   writeSecrets,
+  backendRows,
+  readHaproxyStats,
 } from '../../tools/stack/index.js';
 import { backgroundTraffic } from '../support/api.js';
-import { backendRows, readHaproxyStats } from '../support/haproxy-stats.js';
 import { reachFrom } from '../support/network.js';
 import { environmentsHolding } from '../support/secrets.js';
 

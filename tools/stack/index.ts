@@ -49,6 +49,8 @@ export { WaitTimeoutError, waitFor } from './waiting.js';
 export type { WaitOptions } from './waiting.js';
 export { waitForRouting } from './routing.js';
 export type { Routing } from './routing.js';
+export { backendRows, haproxyStatsCredentials, parseHaproxyStats, readHaproxyStats } from './haproxy-stats.js';
+export type { StatsRow } from './haproxy-stats.js';
 export { K6_DIR, K6_THRESHOLDS_CROSSED, K6UnavailableError, binaryK6, chooseK6Source, findOnPath, imageK6, k6Runner, pinnedK6Image } from './k6.js';
 export type { K6Result, K6Run, K6Runner, K6Source } from './k6.js';
 export { runCommand, tail } from './processes.js';
