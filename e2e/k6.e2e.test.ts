@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { binaryK6, docker, findOnPath, imageK6, pinnedK6Image, type K6Runner } from '../tools/stack/index.js';
+import { binaryK6, docker, findOnPath, imageK6, pinnedK6Image, runCommand, type K6Runner } from '../tools/stack/index.js';
 import { stackInfo } from './support/stack.js';
 
 // The kit's k6 scripts, each run for a few seconds against the stack with its own checks and thresholds: every k6
@@ -85,5 +85,14 @@ describe.skipIf(!imagePresent && !IN_CI)(`k6 scripts in the pinned image (${k6Im
     const runner = await imageK6(k6Image, stack.project, stack.network);
     expect(runner.baseUrl).toBe('http://haproxy:8080');
     await expectScriptsPass(runner, 'image');
+  });
+
+  test.runIf(imagePresent)('settles in a process where nothing else keeps Node running, as in the bench', async () => {
+    // Under vitest other handles keep the event loop alive; the bench's own process has none while it asks the image
+    // for its version, and a wait on the container's (unref'd) log stream alone once ended it with exit code 13.
+    const script = `import { imageK6 } from ${JSON.stringify(new URL('../tools/stack/index.ts', import.meta.url).pathname)};
+      for (let i = 0; i < 3; i += 1) console.log((await imageK6(${JSON.stringify(k6Image)}, ${JSON.stringify(stack.project)})).version);`;
+    const result = await runCommand(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeoutMs: 2 * 60_000 });
+    expect({ code: result.code, lines: result.output.trim().split('\n').filter((line) => line.startsWith('k6 v')).length }).toEqual({ code: 0, lines: 3 });
   });
 });

@@ -12,6 +12,7 @@ import { COMPOSE_DIR, COMPOSE_FILE } from './compose.js';
 import { COMPOSE_ONEOFF_LABEL, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, serviceNetwork } from './docker.js';
 import { parseK6Summary, type K6Figures } from './k6-summary.js';
 import { TimedWaitStrategy } from './wait-strategy.js';
+import { withDeadline } from './deadline.js';
 
 /** The folder holding the k6 scripts (k6/recipes.js, k6/open-model.js, k6/mixed.js). */
 export const K6_DIR = fileURLToPath(new URL('../../k6/', import.meta.url));
@@ -225,6 +226,9 @@ interface OneOffK6 {
   network: string;
 }
 
+// A container's last log lines arrive within milliseconds of its exit; seconds mean the log stream was lost.
+const LOG_DRAIN_MS = 10_000;
+
 /** Starts the k6 image with `command`, waits for it to exit and removes it; returns its exit code and output. */
 async function runK6Container(
   oneOff: OneOffK6,
@@ -251,7 +255,11 @@ async function runK6Container(
     .withWaitStrategy(exited)
     .start();
   try {
-    await logsEnded;
+    // testcontainers unrefs the log stream's socket: once the container has exited nothing else keeps Node running, and
+    // waiting for the last lines on that socket alone could end the process (exit code 13) instead. A timer does.
+    await withDeadline(LOG_DRAIN_MS, () => logsEnded).catch(() => {
+      output += `\n(the container's log did not end within ${LOG_DRAIN_MS / 1000} s of its exit)\n`;
+    });
     return { code: exited.exitCode, output };
   } finally {
     await container.stop({ remove: true });
