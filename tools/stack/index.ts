@@ -1,5 +1,5 @@
 // One copy of every operation on the stack, shared by the bench (bench/), the end-to-end tests (e2e/) and any
-// other tool: compose v1/v2, Docker Swarm, the Docker client, "HAProxy routes to N ready replicas", the demo user, and k6.
+// other tool: compose v1/v2, Docker Swarm, Kubernetes, the Docker client, "HAProxy routes to N ready replicas", the demo user, and k6.
 export { APP_SERVICE, ComposeProject, composeVersion, detectComposeCli, parseComposeCli } from './compose.js';
 export type { ComposeCli } from './compose.js';
 export {
@@ -40,6 +40,8 @@ export {
   writeSecrets,
 } from './swarm.js';
 export type { Announce, SecretValues } from './swarm.js';
+export { KUSTOMIZE_DIR, KubernetesStack, kubectl, kubectlProgram, renderKustomization } from './kubernetes.js';
+export type { KustomizePatch, PodState, PortForward } from './kubernetes.js';
 export { withDeadline } from './deadline.js';
 export { waitForRouting } from './routing.js';
 export type { Routing } from './routing.js';
