@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { KubernetesStack, demoUserSeededWith, kubectl, listRecipes, login, waitForRouting, type PortForward } from '../../tools/stack/index.js';
-import { backgroundTraffic, missingRecipes, mixedTraffic, type MixedTrafficSeen } from '../support/api.js';
+import { backgroundTraffic, missingRecipes, mixedTraffic, pollUntil, type MixedTrafficSeen } from '../support/api.js';
 import { backendRows, readHaproxyStats } from '../support/haproxy-stats.js';
 
 // deploy/kubernetes/overlays/dev in a namespace of this suite's own, on the cluster KUBECONFIG names, reached only
@@ -265,8 +265,13 @@ describe('removing the stack', () => {
   test('deleting the namespace leaves nothing of it', async () => {
     await cleanUp();
     expect(await stack.namespaceExists()).toBe(false);
-    const volumes = await kubectl(['get', 'pv', '-o', 'jsonpath={range .items[*]}{.spec.claimRef.namespace}{"\\n"}{end}']);
-    expect(volumes.split('\n').filter((ns) => ns === NAMESPACE)).toEqual([]);
+    // Postgres's volume goes with its claim, as the StorageClass's reclaim policy says, a moment after the claim.
+    const claimedHere = async (): Promise<string[]> =>
+      (await kubectl(['get', 'pv', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.claimRef.namespace}{"\\n"}{end}']))
+        .split('\n')
+        .filter((line) => line.endsWith(` ${NAMESPACE}`));
+    await pollUntil('the volumes of the namespace to go', async () => ((await claimedHere()).length === 0 ? true : undefined), { timeoutMs: 2 * 60_000 }).catch(() => undefined);
+    expect(await claimedHere()).toEqual([]);
   }, 10 * 60_000);
 });
 
