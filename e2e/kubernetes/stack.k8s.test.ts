@@ -73,8 +73,11 @@ async function underFault(what: string, fault: () => Promise<void>, recovered: (
   const [outcome] = await Promise.allSettled([
     (async () => {
       await new Promise((resolve) => setTimeout(resolve, FAULT_MARGIN_MS));
+      const injected = Date.now();
       await fault();
+      const done = Date.now();
       await recovered();
+      console.log(`k8s e2e: ${what}: gone after ${seconds(done - injected)}, back at full strength after ${seconds(Date.now() - injected)}`);
       await new Promise((resolve) => setTimeout(resolve, FAULT_MARGIN_MS));
     })(),
   ]);

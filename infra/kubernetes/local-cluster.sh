@@ -416,7 +416,9 @@ ctr --address "$dir/containerd.sock" -n k8s.io images import "$K8S_CACHE/images/
 ctr --address "$dir/containerd.sock" -n k8s.io images import "$K8S_CACHE/images/coredns-$COREDNS_VERSION.tar" > /dev/null
 "$bin/kubelet" --config "$dir/kubelet.yaml" --kubeconfig "$state/kubelet-$n.kubeconfig" --hostname-override "$name" \\
   --node-ip "$lan_prefix.1$n" --root-dir "$dir/kubelet" --cert-dir "$dir/kubelet/pki" > "$logs/kubelet-$n.log" 2>&1 &
+echo \$! > "$pids/kubelet-$n"
 "$bin/kube-proxy" --config "$dir/kube-proxy.yaml" > "$logs/kube-proxy-$n.log" 2>&1 &
+echo \$! > "$pids/kube-proxy-$n"
 wait
 EOF
   chmod +x "$dir/run.sh"
@@ -559,16 +561,26 @@ down() {
   local n hierarchy
   for n in $(seq 1 9); do
     [[ -d "/sys/fs/cgroup/pids/$cgroup_name/node$n" ]] || continue
+    # kubelet first: it would start the containers again as they are stopped.
+    kill_pidfile "kubelet-$n"
+    kill_pidfile "kube-proxy-$n"
     empty_cgroup "$cgroup_name/node$n/pods"
     empty_cgroup "$cgroup_name/node$n/daemons"
     rm -f "$pids/node$n"
   done
   for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do kill_pidfile "$name"; done
   for hierarchy in $(cgroup_dirs); do
-    [[ -d "$hierarchy/$cgroup_name" ]] && find "$hierarchy/$cgroup_name" -depth -type d -exec rmdir {} + 2> /dev/null
+    [[ -d "$hierarchy/$cgroup_name" ]] || continue
+    # A cgroup goes once its last process has been reaped, a moment after it was killed.
+    for _ in $(seq 10); do
+      find "$hierarchy/$cgroup_name" -depth -type d -exec rmdir {} + 2> /dev/null && break
+      sleep 1
+    done
+    [[ ! -d "$hierarchy/$cgroup_name" ]] || say "warning: $hierarchy/$cgroup_name is still there (a process in it: $(find "$hierarchy/$cgroup_name" -name cgroup.procs -exec cat {} + | head -3 | tr '\n' ' '))"
   done
   for n in $(ip netns list | awk '/^rk8s-/ { print $1 }'); do run ip netns del "$n"; done
-  ip link show rk8s0 > /dev/null 2>&1 && run ip link del rk8s0
+  # The host's end of the link goes with its peer's namespace, a moment after.
+  ip link del rk8s0 2> /dev/null && say "removed link rk8s0" || true
   if [[ -f "$state/host-sysctls" ]]; then
     say "restore host sysctls: $(tr '\n' ' ' < "$state/host-sysctls")"
     while IFS= read -r line; do sysctl -q -w "$line"; done < "$state/host-sysctls"
