@@ -299,6 +299,13 @@ describe.skipIf(!kubectl)(kubectl ? 'rendered kustomizations' : 'rendered kustom
       expect(spec.serviceAccountName).toBe('app');
     });
 
+    it("PgBouncer stops on compose's stop signal, sent before Kubernetes' SIGTERM", () => {
+      const signal = compose.pgbouncer?.stop_signal?.replace(/^SIG/, '');
+      expect(signal).toBe('INT');
+      const preStop = mainContainer(objects(dir), 'Deployment', 'pgbouncer').lifecycle?.preStop?.exec?.command?.join(' ');
+      expect(preStop).toContain(`kill -${signal} 1;`);
+    });
+
     it("Postgres and PgBouncer are probed with compose's healthcheck commands", () => {
       for (const [kind, name] of [['StatefulSet', 'postgres'], ['Deployment', 'pgbouncer']] as const) {
         const container = mainContainer(objects(dir), kind, name);
