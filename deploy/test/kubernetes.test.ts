@@ -137,10 +137,13 @@ describe.skipIf(!kubectl)(kubectl ? 'rendered kustomizations' : 'rendered kustom
       'NetworkPolicy/postgres',
       'PodDisruptionBudget/app',
       'PodDisruptionBudget/haproxy',
+      'Role/app-wait-for-migrate',
+      'RoleBinding/app-wait-for-migrate',
       'Service/app',
       'Service/haproxy',
       'Service/pgbouncer',
       'Service/postgres',
+      'ServiceAccount/app',
       'StatefulSet/postgres',
     ];
     const secrets = ['Secret/haproxy-stats', 'Secret/recipes-db', 'Secret/recipes-demo'];
@@ -295,6 +298,25 @@ describe.skipIf(!kubectl)(kubectl ? 'rendered kustomizations' : 'rendered kustom
       expect(databaseHost(envValue(migrate, 'DATABASE_URL'))).toBe(composeHost('migrate'));
       expect(servicePort(dir, 'pgbouncer')).toBe(6432);
       expect(servicePort(dir, 'postgres')).toBe(5432);
+    });
+
+    it('the API starts once the migrate Job has completed, as compose starts it once migrate did', () => {
+      expect(compose.app?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+      const spec = podSpec(findObject(objects(dir), 'Deployment', 'app'));
+      const wait = spec.initContainers?.find((c) => c.name === 'wait-for-migrate');
+      expect(wait?.image).toBe(app().image);
+      expect(wait?.command?.join(' ')).toContain('/jobs/migrate');
+      // Its token may read that one Job and nothing else.
+      const role = findObject<{ rules: unknown[] }>(objects(dir), 'Role', 'app-wait-for-migrate');
+      expect(role.rules).toEqual([{ apiGroups: ['batch'], resources: ['jobs'], resourceNames: ['migrate'], verbs: ['get'] }]);
+      expect(spec.serviceAccountName).toBe('app');
+    });
+
+    it("PgBouncer stops on compose's stop signal, sent before Kubernetes' SIGTERM", () => {
+      const signal = compose.pgbouncer?.stop_signal?.replace(/^SIG/, '');
+      expect(signal).toBe('INT');
+      const preStop = mainContainer(objects(dir), 'Deployment', 'pgbouncer').lifecycle?.preStop?.exec?.command?.join(' ');
+      expect(preStop).toContain(`kill -${signal} 1;`);
     });
 
     it("Postgres and PgBouncer are probed with compose's healthcheck commands", () => {

@@ -1,5 +1,5 @@
 // One copy of every operation on the stack, shared by the bench (bench/), the end-to-end tests (e2e/) and any
-// other tool: compose v1/v2, Docker Swarm, the Docker client, "HAProxy routes to N ready replicas", the demo user, and k6.
+// other tool: compose v1/v2, Docker Swarm, Kubernetes, the Docker client, "HAProxy routes to N ready replicas", the demo user, and k6.
 export { APP_SERVICE, COMPOSE_DIR, COMPOSE_FILE, ComposeProject, composeVersion, detectComposeCli, parseComposeCli } from './compose.js';
 export type { ComposeCli } from './compose.js';
 export {
@@ -44,6 +44,8 @@ export {
 export type { Announce } from './swarm.js';
 export { SECRET_NAMES, temporarySecrets, writeSecrets } from './secrets.js';
 export type { SecretName, SecretValues, TemporarySecrets } from './secrets.js';
+export { KUSTOMIZE_DIR, KubernetesStack, kubectl, kubectlProgram, renderKustomization } from './kubernetes.js';
+export type { KustomizePatch, PodState, PortForward } from './kubernetes.js';
 export { withDeadline } from './deadline.js';
 export { WaitTimeoutError, waitFor } from './waiting.js';
 export type { WaitOptions } from './waiting.js';

@@ -61,6 +61,8 @@ export interface ComposeService {
   expose?: string[];
   stop_grace_period?: string;
   healthcheck?: { test: string[]; interval: string; timeout: string; retries: number };
+  depends_on?: Record<string, { condition: string }>;
+  stop_signal?: string;
 }
 
 /** compose.yaml's services, with every `${VAR:-default}` replaced by its default, as `docker compose` with no .env. */
