@@ -1,7 +1,8 @@
 // The one Docker client of the kit's tools (dockerode over the engine's socket): the bench and the end-to-end
 // tests find, inspect, read and exec into containers through these functions only.
+import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
-import { captured } from './processes.js';
+import { captured, tail } from './processes.js';
 import { waitFor } from './waiting.js';
 
 export type ContainerSummary = Docker.ContainerInfo;
@@ -226,14 +227,34 @@ export function unsettledContainers(containers: readonly Pick<ContainerDetails, 
  * anything that depends on a service in that state.
  */
 export async function waitForSettledService(project: string, service: string, timeoutMs: number): Promise<void> {
+  let unsettledIds: string[] = [];
   await waitFor(
     `${service} of ${project} to settle`,
     async () => {
       const containers = await projectContainers(project, { service, all: true });
-      const unsettled = unsettledContainers(await Promise.all(containers.map((container) => inspectContainer(container.Id))));
+      const details = await Promise.all(containers.map((container) => inspectContainer(container.Id)));
+      const unsettled = unsettledContainers(details);
+      unsettledIds = details.filter((detail) => unsettledContainers([detail]).length > 0).map((detail) => detail.Id);
       if (unsettled.length > 0) throw new Error(unsettled.join(', '));
       return true;
     },
     { timeoutMs },
-  );
+  ).catch(async (error: unknown) => {
+    // A replica that keeps restarting says why on its way down: the last lines of each, beside the timeout.
+    const logs = await Promise.all(unsettledIds.map(async (id) => `${id.slice(0, 12)}: ${tail(await containerLog(id), 6)}`));
+    throw new Error(`${error instanceof Error ? error.message : String(error)}${logs.length > 0 ? `\n${logs.join('\n')}` : ''}`, { cause: error });
+  });
+}
+
+/** The last output of a container (stdout and stderr, as `docker logs --tail 40` shows it). */
+async function containerLog(id: string): Promise<string> {
+  const raw = (await docker().getContainer(id).logs({ stdout: true, stderr: true, tail: 40 })) as unknown as Buffer;
+  const out = captured();
+  const err = captured();
+  // Containers without a TTY interleave stdout and stderr in Docker's multiplexed framing.
+  const source = new PassThrough();
+  docker().modem.demuxStream(source, out.stream, err.stream);
+  source.end(raw);
+  await new Promise((resolve) => source.once('end', resolve));
+  return `${out.text()}${err.text()}`;
 }
