@@ -105,6 +105,10 @@ export function breakDown(readings: TierReadings, clientMeanMs: number): RunBrea
   const statements = start.statements && end.statements ? statementsBetween(start.statements, end.statements) : undefined;
   const executedMs = statements?.reduce((sum, statement) => sum + statement.totalMs, 0);
 
+  // HAProxy's total time counts a kept-alive connection's idle time before each request. Where it exceeds what the
+  // client waited (an open model's users idle between iterations), it says nothing about sending the response on,
+  // and the time after the response headers counts as not explained.
+  const idleCounted = proxy.totalMs > clientMeanMs;
   const haproxyQueueMs = proxy.queueMs;
   const haproxyConnectMs = proxy.connectMs;
   const queuePeaks = proxyReadings.map((reading) => reading.queueCurrent);
@@ -124,9 +128,9 @@ export function breakDown(readings: TierReadings, clientMeanMs: number): RunBrea
       pgbouncerWaitMs: bouncer === undefined ? Number.NaN : perRequestMs(bouncer.waitUs / 1e6),
       postgresExecMs: executedMs === undefined ? Number.NaN : perRequestMs(executedMs / 1000),
       apiOwnMs: apiMs - poolWaitMs - roundTripMs,
-      haproxyTransferMs: proxy.totalMs - proxy.queueMs - proxy.connectMs - proxy.responseMs,
+      haproxyTransferMs: idleCounted ? Number.NaN : proxy.totalMs - proxy.queueMs - proxy.connectMs - proxy.responseMs,
       // Without HAProxy's figures, the time it accounts for is unknown and counts as not explained.
-      remainderMs: clientMeanMs - (Number.isNaN(proxy.totalMs) ? apiMs : proxy.totalMs),
+      remainderMs: clientMeanMs - (Number.isNaN(proxy.totalMs) ? apiMs : idleCounted ? proxy.queueMs + proxy.connectMs + proxy.responseMs : proxy.totalMs),
     },
     evidence: {
       apiRequests: requests,

@@ -68,6 +68,18 @@ describe('the breakdown of a run', () => {
     expect(parts.reduce((sum, key) => sum + breakdown[key], 0)).toBeCloseTo(55);
   });
 
+  it("leaves the sending part out when HAProxy's total time holds more idle time than the client waited (open model)", () => {
+    // Users that idle 450 ms between requests on kept-alive connections: HAProxy's total is 500 ms a request.
+    const idleReading = (reading: HaproxyReading): HaproxyReading => ({ ...reading, totalMs: 500 });
+    const idleEnd = { ...readings.end, haproxy: idleReading(proxy(1600, 30, 0.5, 2, 40, 23)) };
+    const idleSeconds = [{ ...readings.seconds[0], atMs: 1000, haproxy: idleReading(proxy(1100, 30, 0.5, 25, 40, 23)) }, ...readings.seconds.slice(1)];
+    const { breakdown: idle } = breakDown({ ...readings, end: idleEnd, seconds: idleSeconds }, 55);
+    expect(idle.haproxyTransferMs).toBeNaN();
+    // The client's 55 ms less HAProxy's queue, connect and response times (30 + 0.5 + 23).
+    expect(idle.remainderMs).toBeCloseTo(1.5);
+    expect(idle.poolWaitMs).toBe(8);
+  });
+
   it('counts the time before the handler as not explained when HAProxy could not be read', () => {
     const { breakdown: blind } = breakDown({ ...readings, start: { ...readings.start, haproxy: undefined }, end: { ...readings.end, haproxy: undefined }, seconds: [] } as TierReadings, 55);
     expect(blind.apiQueueMs).toBeNaN();
