@@ -38,8 +38,8 @@ ENV NODE_ENV=production
 # 200 MiB in its first few logins under load. Set, the threshold stays at glibc's default of 128 KiB.
 ENV MALLOC_MMAP_THRESHOLD_=131072
 # glibc gives each thread that allocates an arena of its own (up to 8 per core); Node's libuv pool and V8's workers
-# are ten threads. Two arenas hold a replica's malloc'd memory (Buffers, socket reads) about 8 MiB lower under load,
-# for the same CPU per request.
+# are ten threads. Two arenas hold a replica's malloc'd memory (Buffers, socket reads) a few MiB lower under load, for
+# the same CPU per request.
 ENV MALLOC_ARENA_MAX=2
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./
